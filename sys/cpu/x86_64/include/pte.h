@@ -1,0 +1,79 @@
+/*
+ * Four-level x86-64 page-table entry bits and index arithmetic.
+ *
+ * A 48-bit virtual address splits into four 9-bit indexes (PML4, PDP, PD,
+ * PT) and a 12-bit offset.  These helpers are pure arithmetic and are
+ * tested on the host (pte_htest.c).
+ */
+#ifndef _CPU_PTE_H_
+#define _CPU_PTE_H_
+
+#include <sys/types.h>
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE  (1ul << PAGE_SHIFT)
+#define PAGE_MASK  (PAGE_SIZE - 1)
+#define NBPDR	   (1ul << 21) /* bytes mapped by one PD entry: 2 MiB */
+#define NBPDP	   (1ul << 30) /* bytes mapped by one PDP entry: 1 GiB */
+#define NBPML4	   (1ul << 39) /* bytes mapped by one PML4 entry: 512 GiB */
+#define NPTEPG	   512	       /* entries in one page-table page */
+
+#define PG_V	0x001ul /* present */
+#define PG_RW	0x002ul /* writable */
+#define PG_U	0x004ul /* user accessible */
+#define PG_PWT	0x008ul /* write-through */
+#define PG_PCD	0x010ul /* cache disable */
+#define PG_A	0x020ul /* accessed (set by the CPU) */
+#define PG_M	0x040ul /* modified/dirty (set by the CPU) */
+#define PG_PS	0x080ul /* large page (in PD and PDP entries) */
+#define PG_G	0x100ul /* global: survives CR3 reload */
+#define PG_NX	(1ul << 63) /* no-execute (needs EFER.NXE) */
+#define PG_FRAME 0x000ffffffffff000ul /* physical frame of a 4K entry */
+#define PG_PS_FRAME_2M 0x000fffffffe00000ul /* frame of a 2 MiB entry */
+#define PG_PS_FRAME_1G 0x000fffffc0000000ul /* frame of a 1 GiB entry */
+
+static inline unsigned
+pml4_index(vm_offset_t va)
+{
+	return (va >> 39) & 511;
+}
+
+static inline unsigned
+pdp_index(vm_offset_t va)
+{
+	return (va >> 30) & 511;
+}
+
+static inline unsigned
+pd_index(vm_offset_t va)
+{
+	return (va >> 21) & 511;
+}
+
+static inline unsigned
+pt_index(vm_offset_t va)
+{
+	return (va >> 12) & 511;
+}
+
+/* Build a canonical address from indexes (sign-extends bit 47). */
+static inline vm_offset_t
+va_from_indexes(unsigned l4, unsigned l3, unsigned l2, unsigned l1)
+{
+	uint64_t va = ((uint64_t)l4 << 39) | ((uint64_t)l3 << 30) |
+	    ((uint64_t)l2 << 21) | ((uint64_t)l1 << 12);
+
+	if (va & (1ul << 47))
+		va |= 0xffff000000000000ul;
+	return va;
+}
+
+static inline bool
+va_is_canonical(vm_offset_t va)
+{
+	uint64_t top = va >> 47;
+
+	return top == 0 || top == 0x1ffff;
+}
+
+#endif /* !_CPU_PTE_H_ */

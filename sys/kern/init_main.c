@@ -1,0 +1,45 @@
+/*
+ * init_main.c - machine-independent startup, after the boot CPU has its
+ * page tables, page allocator and per-CPU pages.
+ *
+ * Runs the default workload: the selected in-kernel test suites, then the
+ * per-CPU counter table, then powers off with the result, which QEMU turns
+ * into its exit status for the harness.
+ */
+#include <sys/bootopt.h>
+#include <sys/cpu.h>
+#include <sys/globaldata.h>
+#include <sys/ktest.h>
+#include <sys/systm.h>
+
+void mi_startup(void) __noreturn;
+
+BOOTOPT_DECLARE(console_opt, "console", "interactive: serial debug shell");
+
+static void
+print_counters(void)
+{
+	int cpu;
+
+	kprintf("per-CPU counters:\n");
+	kprintf("  %4s %10s %10s %10s %10s %10s %10s\n", "cpu", "ipi-sent",
+	    "ipi-recv", "invlpg", "invltlb", "cmap", "traps");
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		const struct pcpu_counters *c = &globaldata_find(cpu)->gd_cnt;
+
+		kprintf("  %4d %10lu %10lu %10lu %10lu %10lu %10lu\n", cpu,
+		    c->pc_ipi_sent, c->pc_ipi_recv, c->pc_invlpg,
+		    c->pc_invltlb, c->pc_cmap_use, c->pc_traps);
+	}
+}
+
+void
+mi_startup(void)
+{
+	int failed;
+
+	bootopt_check_unknown();
+	failed = ktest_run_selected();
+	print_counters();
+	cpu_poweroff(failed == 0 ? EXIT_PASS : EXIT_FAIL);
+}

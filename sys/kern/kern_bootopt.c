@@ -1,0 +1,445 @@
+/*
+ * Boot command-line options: parse "key=value key ..." once at boot and
+ * answer typed queries afterwards.
+ *
+ * bootopt_init() copies the command line (at most BOOTOPT_MAXLEN bytes, cut
+ * at a token boundary so no option is half-kept) into a static buffer and
+ * splits it in place: each kept token becomes one table entry whose key and
+ * value point into that buffer.  A repeated key overwrites the earlier
+ * entry, so every key appears at most once and the getters are a plain
+ * lookup.  Nothing here allocates, and every input byte string is handled
+ * (the host test fuzzes it): bad tokens are reported and skipped, never
+ * trusted.  User-supplied text is echoed through bootopt_quote(), which
+ * replaces control characters and caps the length, so a garbage command
+ * line cannot garble the console.
+ *
+ * Concurrency: bootopt_init() runs once on the boot CPU before any other
+ * CPU starts, and the table is never written again (until the next
+ * bootopt_init(), which only the host tests do), so readers on any CPU
+ * need no lock.  The error/warning counters are only a diagnostic.
+ */
+#include <sys/bootopt.h>
+#include <sys/systm.h>
+
+BOOTOPT_DECLARE(
+    test, "test",
+    "comma-separated in-kernel test suites to run (all: every suite)");
+BOOTOPT_DECLARE(test_seed, "test.seed", "random seed for the in-kernel tests");
+BOOTOPT_DECLARE(
+    test_fail, "test.fail",
+    "boolean: make one test fail on purpose, to check failure reporting");
+BOOTOPT_DECLARE(
+    console, "console",
+    "console mode, e.g. 'interactive' to keep the console after boot");
+BOOTOPT_DECLARE(smp_max, "smp.max", "maximum number of CPUs to start");
+BOOTOPT_DECLARE(stress, "stress", "comma-separated stress tests to run");
+BOOTOPT_DECLARE(stress_seconds, "stress.seconds",
+                "how long each stress test runs, in seconds");
+BOOTOPT_DECLARE(stress_seed, "stress.seed", "random seed for stress tests");
+BOOTOPT_DECLARE(bochs_break, "bochs.break",
+                "boolean: stop at Bochs magic breakpoints (xchg %bx,%bx)");
+BOOTOPT_DECLARE(apic, "apic",
+                "local APIC mode: auto (x2APIC when present) or xapic");
+
+/* Bounds of the linker set; GNU ld defines these for "set_bootopt". */
+extern const struct bootopt_decl __start_set_bootopt[];
+extern const struct bootopt_decl __stop_set_bootopt[];
+
+#define BOOTOPT_QUOTELEN 48 /* longest user string echoed in a message */
+
+/* One parsed option. */
+struct bootopt_ent {
+	const char *key; /* NUL-terminated, inside bootopt_buf */
+	const char *val; /* inside bootopt_buf, or "1" for a bare key */
+};
+
+static char bootopt_buf[BOOTOPT_MAXLEN + 1];               /* split copy */
+static struct bootopt_ent bootopt_ents[BOOTOPT_MAXTOKENS]; /* option table */
+static int bootopt_nents;    /* entries used in bootopt_ents */
+static int bootopt_errors;   /* errors printed since bootopt_init() */
+static int bootopt_warnings; /* warnings printed since bootopt_init() */
+
+/*
+ * Copy s into out for printing: control and non-ASCII bytes become '?'
+ * and anything beyond BOOTOPT_QUOTELEN is elided with "...".  out must
+ * hold BOOTOPT_QUOTELEN + 4 bytes.
+ */
+static const char *
+bootopt_quote(const char *s, char *out)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < BOOTOPT_QUOTELEN; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		out[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	if (s[i] != '\0') {
+		out[i++] = '.';
+		out[i++] = '.';
+		out[i++] = '.';
+	}
+	out[i] = '\0';
+	return out;
+}
+
+/*
+ * Print one diagnostic line.  It is formatted completely first so that a
+ * single kprintf() -- hence a single console write -- carries it.
+ */
+static void bootopt_msg(bool error, const char *fmt, ...) __printflike(2, 3);
+
+static void
+bootopt_msg(bool error, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (error)
+		bootopt_errors++;
+	else
+		bootopt_warnings++;
+	kprintf("bootopt: %s: %s\n", error ? "error" : "warning", line);
+}
+
+static bool
+bootopt_is_sep(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool
+bootopt_is_keychar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+	       c == '_' || c == '-';
+}
+
+static struct bootopt_ent *
+bootopt_lookup(const char *key)
+{
+	if (key == NULL)
+		return NULL;
+	for (int i = 0; i < bootopt_nents; i++) {
+		if (strcmp(bootopt_ents[i].key, key) == 0)
+			return &bootopt_ents[i];
+	}
+	return NULL;
+}
+
+/* Validate one token and enter it into the table (tok is modified). */
+static void
+bootopt_add(char *tok)
+{
+	char q[BOOTOPT_QUOTELEN + 4], q2[BOOTOPT_QUOTELEN + 4];
+	struct bootopt_ent *e;
+	char *eq = strchr(tok, '=');
+	size_t klen = (eq != NULL) ? (size_t)(eq - tok) : strlen(tok);
+	const char *val = "1";
+
+	if (klen == 0) {
+		bootopt_msg(false, "empty option name in '%s' (ignored)",
+		            bootopt_quote(tok, q));
+		return;
+	}
+	for (size_t i = 0; i < klen; i++) {
+		if (!bootopt_is_keychar(tok[i])) {
+			bootopt_msg(
+			    false,
+			    "bad character in option name of '%s'; names use "
+			    "[a-z0-9._-] (ignored)",
+			    bootopt_quote(tok, q));
+			return;
+		}
+	}
+	if (eq != NULL) {
+		*eq = '\0';
+		val = eq + 1;
+	}
+
+	e = bootopt_lookup(tok);
+	if (e != NULL) {
+		/* Last one wins, like most command-line parsers. */
+		bootopt_msg(
+		    false,
+		    "option '%s' given more than once; using the last value "
+		    "'%s'",
+		    bootopt_quote(tok, q), bootopt_quote(val, q2));
+		e->val = val;
+		return;
+	}
+	/* Cannot overflow: at most BOOTOPT_MAXTOKENS tokens get here. */
+	e = &bootopt_ents[bootopt_nents++];
+	e->key = tok;
+	e->val = val;
+}
+
+void
+bootopt_init(const char *cmdline)
+{
+	char q[BOOTOPT_QUOTELEN + 4];
+	size_t len, cut;
+	bool first = true;
+	int ntok = 0;
+	char *p, *tok;
+
+	bootopt_nents = 0;
+	bootopt_errors = 0;
+	bootopt_warnings = 0;
+	if (cmdline == NULL)
+		cmdline = "";
+
+	len = strnlen(cmdline, BOOTOPT_MAXLEN + 1);
+	if (len > BOOTOPT_MAXLEN) {
+		/*
+		 * Keep only whole tokens: back up to the separator at or
+		 * before the limit.  cmdline[BOOTOPT_MAXLEN] exists because
+		 * len went past it.
+		 */
+		cut = BOOTOPT_MAXLEN;
+		while (cut > 0 && !bootopt_is_sep(cmdline[cut]))
+			cut--;
+		bootopt_msg(
+		    false,
+		    "command line longer than %d bytes; ignoring everything "
+		    "from byte %zu on",
+		    BOOTOPT_MAXLEN, cut);
+		len = cut;
+	}
+	memcpy(bootopt_buf, cmdline, len);
+	bootopt_buf[len] = '\0';
+
+	p = bootopt_buf;
+	for (;;) {
+		while (bootopt_is_sep(*p))
+			p++;
+		if (*p == '\0')
+			break;
+		tok = p;
+		while (*p != '\0' && !bootopt_is_sep(*p))
+			p++;
+		if (*p != '\0')
+			*p++ = '\0';
+
+		/* Some loaders pass the kernel's own path first; skip it. */
+		if (first && tok[0] == '/') {
+			first = false;
+			continue;
+		}
+		first = false;
+		if (ntok++ >= BOOTOPT_MAXTOKENS) {
+			bootopt_msg(false,
+			            "more than %d options; ignoring '%s'",
+			            BOOTOPT_MAXTOKENS, bootopt_quote(tok, q));
+			continue;
+		}
+		bootopt_add(tok);
+	}
+}
+
+static bool
+bootopt_declared(const char *key)
+{
+	for (const struct bootopt_decl *d = __start_set_bootopt;
+	     d < __stop_set_bootopt; d++) {
+		if (d->key != NULL && strcmp(d->key, key) == 0)
+			return true;
+	}
+	return false;
+}
+
+void
+bootopt_check_unknown(void)
+{
+	char q[BOOTOPT_QUOTELEN + 4];
+
+	for (int i = 0; i < bootopt_nents; i++) {
+		if (!bootopt_declared(bootopt_ents[i].key))
+			bootopt_msg(false, "unknown option '%s' (ignored)",
+			            bootopt_quote(bootopt_ents[i].key, q));
+	}
+}
+
+void
+bootopt_print_known(void)
+{
+	for (const struct bootopt_decl *d = __start_set_bootopt;
+	     d < __stop_set_bootopt; d++)
+		kprintf("  %-16s %s\n", d->key, d->help);
+}
+
+const char *
+bootopt_get(const char *key)
+{
+	struct bootopt_ent *e = bootopt_lookup(key);
+
+	return (e != NULL) ? e->val : NULL;
+}
+
+/* ASCII case-insensitive equality, for yes/YES/Yes. */
+static bool
+bootopt_eq_nocase(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		char ca = *a, cb = *b;
+
+		if (ca >= 'A' && ca <= 'Z')
+			ca += 'a' - 'A';
+		if (cb >= 'A' && cb <= 'Z')
+			cb += 'a' - 'A';
+		if (ca != cb)
+			return false;
+		if (ca == '\0')
+			return true;
+	}
+}
+
+bool
+bootopt_get_bool(const char *key, bool def)
+{
+	static const char *const yes[] = {"1", "yes", "on", "true"};
+	static const char *const no[] = {"0", "no", "off", "false"};
+	char q[BOOTOPT_QUOTELEN + 4], q2[BOOTOPT_QUOTELEN + 4];
+	const char *v = bootopt_get(key);
+
+	if (v == NULL)
+		return def;
+	for (size_t i = 0; i < nitems(yes); i++) {
+		if (bootopt_eq_nocase(v, yes[i]))
+			return true;
+		if (bootopt_eq_nocase(v, no[i]))
+			return false;
+	}
+	bootopt_msg(true,
+	            "option '%s': value '%s' is not a boolean "
+	            "(1/0/yes/no/on/off/true/false); using %s",
+	            bootopt_quote(key, q), bootopt_quote(v, q2),
+	            def ? "true" : "false");
+	return def;
+}
+
+/* Strict unsigned parse: decimal or 0x hex, whole string, no overflow. */
+static bool
+bootopt_parse_u64(const char *s, uint64_t *out)
+{
+	unsigned base = 10, d;
+	uint64_t v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a') + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A') + 10;
+		else
+			return false;
+		if (d >= base || v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	*out = v;
+	return true;
+}
+
+uint64_t
+bootopt_get_u64(const char *key, uint64_t def, uint64_t min, uint64_t max)
+{
+	char q[BOOTOPT_QUOTELEN + 4], q2[BOOTOPT_QUOTELEN + 4];
+	const char *v = bootopt_get(key);
+	uint64_t n = 0; /* quiets -Os maybe-uninitialized */
+
+	if (v == NULL)
+		return def;
+	if (bootopt_parse_u64(v, &n) && n >= min && n <= max)
+		return n;
+	bootopt_msg(true,
+	            "option '%s': value '%s' is not a number in [%llu, %llu]; "
+	            "using %llu",
+	            bootopt_quote(key, q), bootopt_quote(v, q2),
+	            (unsigned long long)min, (unsigned long long)max,
+	            (unsigned long long)def);
+	return def;
+}
+
+/*
+ * Find item number idx of a comma list, skipping empty items.  Returns
+ * the item's start and sets *lenp, or NULL if there are fewer items.
+ */
+static const char *
+bootopt_list_item(const char *v, int idx, size_t *lenp)
+{
+	const char *p = v, *start;
+	int n = 0;
+
+	if (v == NULL || idx < 0)
+		return NULL;
+	for (;;) {
+		while (*p == ',')
+			p++;
+		if (*p == '\0')
+			return NULL;
+		start = p;
+		while (*p != '\0' && *p != ',')
+			p++;
+		if (n++ == idx) {
+			*lenp = (size_t)(p - start);
+			return start;
+		}
+	}
+}
+
+bool
+bootopt_list_has(const char *key, const char *item)
+{
+	const char *v = bootopt_get(key), *it;
+	size_t len, ilen;
+
+	if (v == NULL || item == NULL)
+		return false;
+	ilen = strlen(item);
+	for (int i = 0; (it = bootopt_list_item(v, i, &len)) != NULL; i++) {
+		if (len == ilen && memcmp(it, item, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+int
+bootopt_list_next(const char *key, int idx, char *buf, size_t bufsz)
+{
+	const char *it;
+	size_t len, n;
+
+	it = bootopt_list_item(bootopt_get(key), idx, &len);
+	if (it == NULL)
+		return -1;
+	if (buf != NULL && bufsz > 0) {
+		n = (len < bufsz - 1) ? len : bufsz - 1;
+		memcpy(buf, it, n);
+		buf[n] = '\0';
+	}
+	/* len <= BOOTOPT_MAXLEN, so it fits an int. */
+	return (int)len;
+}
+
+int
+bootopt_nerrors(void)
+{
+	return bootopt_errors;
+}
+
+int
+bootopt_nwarnings(void)
+{
+	return bootopt_warnings;
+}

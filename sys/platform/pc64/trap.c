@@ -1,0 +1,114 @@
+/*
+ * trap.c - what happens after exception.S saved a trap frame.
+ *
+ * Vectors 32-255 are interrupts: they go to the handler registered with
+ * intr_register(), or are counted and reported as stray.  Vectors 0-31
+ * are exceptions.  The kernel takes no exception on purpose except in one
+ * case: a fault inside cpu_probe() (gd_onfault set), which resumes at the
+ * probe's recovery point so tests can show that a page is unmapped.
+ * Everything else is fatal: print the vector, error code, CR2, all
+ * registers and a symbolized backtrace, then panic, which stops the other
+ * CPUs and reports failure to the test harness.
+ */
+#include <machine/md_var.h>
+
+#include <cpu/cpufunc.h>
+#include <machine/globaldata.h>
+#include <machine/intr.h>
+#include <sys/systm.h>
+
+bool trap_gs_ready;
+static intr_handler_t intr_handlers[256];
+static uint64_t stray_count;
+
+static const char *const trap_names[IDT_NEXCEPTIONS] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow",
+	"bound range", "invalid opcode", "device not available",
+	"double fault", "coprocessor overrun", "invalid TSS",
+	"segment not present", "stack fault", "general protection",
+	"page fault", "reserved 15", "x87 FP error", "alignment check",
+	"machine check", "SIMD FP error", "virtualization",
+	"control protection", "reserved 22", "reserved 23", "reserved 24",
+	"reserved 25", "reserved 26", "reserved 27", "hypervisor injection",
+	"VMM communication", "security", "reserved 31",
+};
+
+void
+intr_register(int vec, intr_handler_t fn)
+{
+	KASSERT(vec >= IDT_NEXCEPTIONS && vec < 256, "bad vector");
+	intr_handlers[vec] = fn;
+}
+
+static void
+print_pf_error(uint64_t err)
+{
+	kprintf("  page fault: %s, %s, %s%s\n",
+	    (err & 1) ? "protection violation" : "page not present",
+	    (err & 2) ? "write" : "read", (err & 4) ? "user" : "kernel",
+	    (err & 16) ? ", instruction fetch" : "");
+}
+
+static void __noreturn
+trap_fatal(struct trapframe *tf)
+{
+	int cpu = trap_gs_ready ? mycpu->gd_cpuid : 0;
+	uint64_t vec = tf->tf_trapno;
+	uint64_t cr2 = rcr2();
+
+	kprintf("\nfatal trap %lu (%s) on cpu %d: error code %#lx, cr2 %#lx\n",
+	    vec, trap_names[vec], cpu, tf->tf_err, cr2);
+	if (vec == 14) {
+		print_pf_error(tf->tf_err);
+		if (cr2 < PAGE_SIZE)
+			kprintf("  (a NULL pointer dereference)\n");
+		else if (cr2 >= PRIVSPACE_ADDRESS &&
+		    cr2 < PRIVSPACE_ADDRESS + PRIVSPACE_MAXSIZE)
+			kprintf("  (in the per-CPU window: cpu %lu page %lu; "
+				"a guard page means a stack overflow)\n",
+			    (cr2 - PRIVSPACE_ADDRESS) /
+				sizeof(struct privatespace),
+			    ((cr2 - PRIVSPACE_ADDRESS) %
+				sizeof(struct privatespace)) /
+				PAGE_SIZE);
+	}
+	if (vec == 8)
+		kprintf("  (double fault: most often a kernel stack "
+			"overflow)\n");
+	db_print_trapframe(tf);
+	db_print_backtrace(tf->tf_rbp, tf->tf_rip);
+	panic("fatal trap %lu (%s) at %#lx", vec, trap_names[vec],
+	    tf->tf_rip);
+}
+
+void
+trap(struct trapframe *tf)
+{
+	uint64_t vec = tf->tf_trapno;
+
+	if (vec >= IDT_NEXCEPTIONS) {
+		if (intr_handlers[vec] != NULL) {
+			intr_handlers[vec](tf);
+			return;
+		}
+		if (++stray_count <= 10)
+			kprintf("trap: stray interrupt on vector %lu\n", vec);
+		return;
+	}
+	if (trap_gs_ready) {
+		struct globaldata *gd = mycpu;
+
+		gd->gd_cnt.pc_traps++;
+		if ((vec == 14 || vec == 13) && gd->gd_onfault != 0) {
+			gd->gd_fault_va = vec == 14 ? rcr2() : 0;
+			tf->tf_rip = gd->gd_onfault;
+			gd->gd_onfault = 0;
+			return;
+		}
+	}
+	if (vec == 2 && intr_handlers[2] == NULL && trap_gs_ready) {
+		kprintf("trap: NMI on cpu %d\n", mycpu->gd_cpuid);
+		return;
+	}
+	trap_fatal(tf);
+}

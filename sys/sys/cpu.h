@@ -1,0 +1,20 @@
+/*
+ * The machine-dependent services machine-independent code may call.
+ * Everything here is implemented under sys/platform/pc64.
+ */
+#ifndef _SYS_CPU_H_
+#define _SYS_CPU_H_
+
+#include <sys/types.h>
+
+/* How the kernel ends a run (and tells the test harness the result). */
+#define EXIT_PASS 0 /* QEMU exit status 33 */
+#define EXIT_FAIL 1 /* QEMU exit status 35 */
+
+void cpu_poweroff(int how) __noreturn; /* drain console, power off */
+void cpu_backtrace(void);	       /* print the caller's backtrace */
+void cpu_panic_stop_others(void);      /* panic: halt the other CPUs */
+void cpu_magic_break(const char *site); /* Bochs breakpoint, if enabled */
+uint64_t cpu_read_cr3(void);	       /* for tests and diagnostics */
+
+#endif /* !_SYS_CPU_H_ */

@@ -1,0 +1,56 @@
+/*
+ * struct globaldata: the machine-independent per-CPU data.
+ *
+ * Each CPU's globaldata is the first page of its privatespace, a fixed
+ * set of pages inside the shared kernel PML4 slot (see
+ * <machine/globaldata.h> and docs/ARCHITECTURE.md).  A CPU reaches its
+ * own through %gs: gd_self is the first field, so `mycpu` is one
+ * %gs-relative load.  Other CPUs' globaldata are reached through
+ * globaldata_find(cpuid), which is how counters are read from any CPU.
+ *
+ * Fields written only by the owning CPU need no locking; counters are
+ * plain 64-bit stores (atomic on x86-64), so a remote reader sees some
+ * recent value, never a torn one.
+ */
+#ifndef _SYS_GLOBALDATA_H_
+#define _SYS_GLOBALDATA_H_
+
+#include <sys/types.h>
+
+struct thread;
+
+/* Per-CPU event counters, readable from any CPU. */
+struct pcpu_counters {
+	uint64_t pc_ipi_sent;	      /* hardware IPIs this CPU sent */
+	uint64_t pc_ipi_recv;	      /* hardware IPIs this CPU took */
+	uint64_t pc_ipi_vec_recv[4];  /* received, per kernel IPI vector */
+	uint64_t pc_timer_intr;	      /* local APIC timer interrupts */
+	uint64_t pc_invlpg;	      /* local single-page invalidations */
+	uint64_t pc_invltlb;	      /* local full TLB flushes */
+	uint64_t pc_cmap_use;	      /* temporary mapping window uses */
+	uint64_t pc_traps;	      /* exceptions taken */
+};
+
+struct globaldata {
+	struct globaldata *gd_self;  /* must be first: %gs:0 */
+	uint64_t gd_onfault;	     /* must be second (%gs:8): cpu_probe */
+	struct thread *gd_curthread; /* running thread */
+	int gd_cpuid;		     /* dense CPU number, 0 = boot CPU */
+	uint32_t gd_apicid;	     /* local APIC ID (not the CPU number) */
+	volatile int gd_online;	     /* set once the CPU runs its idle loop */
+	int gd_stage;		     /* AP startup progress (mp_machdep.c) */
+	uint64_t gd_fault_va;	     /* CR2 of the last recovered fault */
+	uint64_t gd_test_word;	     /* scratch word for cross-CPU tests */
+	struct pcpu_counters gd_cnt; /* event counters */
+};
+
+#define GD_ONFAULT_OFFSET 8 /* exception.S depends on this */
+
+extern int ncpus;		   /* CPUs online (dense 0..ncpus-1) */
+struct globaldata *globaldata_find(int cpuid);
+
+#ifndef KERNEL_HOST
+#include <machine/gdaccess.h>
+#endif
+
+#endif /* !_SYS_GLOBALDATA_H_ */

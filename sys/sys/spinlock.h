@@ -1,0 +1,46 @@
+/*
+ * Spin locks for the few places that need mutual exclusion between CPUs
+ * (the console, the physical page free list, kmalloc's size classes).
+ *
+ * Invariant: the lock word is 1 exactly while one CPU is inside the
+ * critical region.  The acquiring exchange has acquire ordering and the
+ * releasing store has release ordering, so everything written inside the
+ * region is visible to the next owner.  Waiters spin on a plain load
+ * (no bus-locked traffic) and only retry the exchange when it looks free.
+ * Holders must not block; callers that can be interrupted by code taking
+ * the same lock disable interrupts first (spin_lock_intr).
+ */
+#ifndef _SYS_SPINLOCK_H_
+#define _SYS_SPINLOCK_H_
+
+#include <sys/types.h>
+
+struct spinlock {
+	volatile uint32_t sl_lock; /* 0 free, 1 held */
+	const char *sl_name;	   /* for diagnostics */
+};
+
+#define SPINLOCK_INITIALIZER(name) {0, name}
+
+static inline bool
+spin_trylock(struct spinlock *sl)
+{
+	return __atomic_exchange_n(&sl->sl_lock, 1, __ATOMIC_ACQUIRE) == 0;
+}
+
+static inline void
+spin_lock(struct spinlock *sl)
+{
+	while (!spin_trylock(sl)) {
+		while (__atomic_load_n(&sl->sl_lock, __ATOMIC_RELAXED) != 0)
+			__builtin_ia32_pause();
+	}
+}
+
+static inline void
+spin_unlock(struct spinlock *sl)
+{
+	__atomic_store_n(&sl->sl_lock, 0, __ATOMIC_RELEASE);
+}
+
+#endif /* !_SYS_SPINLOCK_H_ */

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# run-host-tests.sh: build and run every host test (sys/**/*_htest.c)
+# under its sanitizer, re-emit each program's KTAP as a nested subtest,
+# and end with one summed "N passed, N failed" line.
+#
+# A test foo_htest.c links with foo.c (when it exists beside it),
+# sys/kern/subr_prf.c, test/host/host_support.c, and the sources listed
+# in a "/* HTEST_SRCS: ... */" line.  "/* HTEST_SAN: thread */" selects
+# ThreadSanitizer instead of ASan+UBSan; "/* HTEST_CFLAGS: ... */" adds
+# flags.  Binaries are cached under build/host and rebuilt when any
+# source or header is newer.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=build/host
+mkdir -p "$out"
+CC=${CC:-gcc}
+base_flags=(-std=gnu11 -g -O1 -DKERNEL_HOST -Isys -Isys/cpu/x86_64 -Itest/host
+	-Wall -Wextra -Werror -pthread)
+
+directive() { # directive FILE NAME: the text after "NAME:" in FILE
+	sed -n "s|.*/\* $2: \(.*\) \*/.*|\1|p" "$1" | head -n 1
+}
+
+mapfile -t tests < <(find sys -name '*_htest.c' | sort)
+[ ${#tests[@]} -gt 0 ] || { echo "no host tests found" >&2; exit 1; }
+echo "KTAP version 1"
+echo "1..${#tests[@]}"
+total_pass=0 total_fail=0 n=0
+for t in "${tests[@]}"; do
+	n=$((n + 1))
+	name=$(basename "$t" .c)
+	bin=$out/$name
+	srcs=("$t")
+	impl=${t%_htest.c}.c
+	extra=$(directive "$t" HTEST_SRCS)
+	if [ -z "$extra" ] && [ -f "$impl" ] && ! grep -q "#include \"$(basename "$impl")\"" "$t"; then
+		srcs+=("$impl")
+	fi
+	for s in $extra; do
+		case " ${srcs[*]} " in *" $s "*) ;; *) srcs+=("$s") ;; esac
+	done
+	case " ${srcs[*]} " in *" sys/kern/subr_prf.c "*) ;; *) srcs+=(sys/kern/subr_prf.c) ;; esac
+	srcs+=(test/host/host_support.c)
+	san=$(directive "$t" HTEST_SAN)
+	if [ "$san" = thread ]; then
+		sflags=(-fsanitize=thread)
+	else
+		sflags=(-fsanitize=address,undefined -fno-sanitize-recover=all)
+	fi
+	read -r -a cflags <<<"$(directive "$t" HTEST_CFLAGS)"
+	# Rebuild when any source, or any header under sys/ or test/, is newer.
+	if [ ! -x "$bin" ] || [ -n "$(find "${srcs[@]}" sys test/host -newer "$bin" -name '*.[ch]' -print -quit)" ]; then
+		if ! "$CC" "${base_flags[@]}" "${sflags[@]}" "${cflags[@]+"${cflags[@]}"}" "${srcs[@]}" -o "$bin" 2>"$bin.err"; then
+			echo "not ok $n $name # build failed"
+			sed 's/^/  # /' "$bin.err" | head -n 40
+			total_fail=$((total_fail + 1))
+			continue
+		fi
+	fi
+	log=$bin.log
+	status=0
+	"$bin" >"$log" 2>&1 || status=$?
+	sed 's/^/  /' "$log"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
+	if [ -z "$line" ]; then
+		echo "not ok $n $name # no closing line (exit status $status)"
+		total_fail=$((total_fail + 1))
+		continue
+	fi
+	p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1 # a crash or sanitizer report after the closing line
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	if [ "$f" -eq 0 ]; then
+		echo "ok $n $name"
+	else
+		echo "not ok $n $name # $f failed (exit status $status)"
+	fi
+done
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
