@@ -130,4 +130,7 @@ format-check:
 clean:
 	rm -rf build
 
+# Debugger and benchmark targets live in their own fragments.
+include $(sort $(wildcard mk/*.mk))
+
 -include $(OBJS:.o=.d)
