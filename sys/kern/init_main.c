@@ -39,6 +39,7 @@ mi_startup(void)
 	int failed;
 
 	bootopt_check_unknown();
+	cpu_mp_start();
 	failed = ktest_run_selected();
 	print_counters();
 	cpu_poweroff(failed == 0 ? EXIT_PASS : EXIT_FAIL);

@@ -16,5 +16,11 @@ void cpu_backtrace(void);	       /* print the caller's backtrace */
 void cpu_panic_stop_others(void);      /* panic: halt the other CPUs */
 void cpu_magic_break(const char *site); /* Bochs breakpoint, if enabled */
 uint64_t cpu_read_cr3(void);	       /* for tests and diagnostics */
+void cpu_send_ipiq(int cpuid);	       /* hardware IPI: drain your queues */
+uint64_t cpu_intr_disable(void);       /* returns the previous state */
+void cpu_intr_restore(uint64_t state);
+void cpu_pause_hint(void);	       /* spin-wait hint */
+void cpu_mp_start(void);	       /* find and start the other CPUs */
+void cpu_idle_halt(void);	       /* sleep until the next interrupt */
 
 #endif /* !_SYS_CPU_H_ */

@@ -15,9 +15,11 @@
 #ifndef _SYS_GLOBALDATA_H_
 #define _SYS_GLOBALDATA_H_
 
+#include <sys/cpumask.h>
 #include <sys/types.h>
 
 struct thread;
+struct lwkt_ipiq;
 
 /* Per-CPU event counters, readable from any CPU. */
 struct pcpu_counters {
@@ -29,6 +31,10 @@ struct pcpu_counters {
 	uint64_t pc_invltlb;	      /* local full TLB flushes */
 	uint64_t pc_cmap_use;	      /* temporary mapping window uses */
 	uint64_t pc_traps;	      /* exceptions taken */
+	uint64_t pc_ipiq_sent;	      /* IPI-queue messages sent */
+	uint64_t pc_ipiq_recv;	      /* IPI-queue messages run here */
+	uint64_t pc_ipi_avoided;      /* sends that needed no hardware IPI */
+	uint64_t pc_ipiq_full;	      /* sends that found a FIFO full */
 };
 
 struct globaldata {
@@ -42,6 +48,9 @@ struct globaldata {
 	uint64_t gd_fault_va;	     /* CR2 of the last recovered fault */
 	uint64_t gd_test_word;	     /* scratch word for cross-CPU tests */
 	struct pcpu_counters gd_cnt; /* event counters */
+	struct lwkt_ipiq **gd_ipiq;  /* [src]: FIFO from CPU src to us */
+	cpumask_t gd_ipimask;	     /* sources with queued messages */
+	volatile int gd_ipi_draining; /* we are draining: no IPI needed */
 };
 
 #define GD_ONFAULT_OFFSET 8 /* exception.S depends on this */

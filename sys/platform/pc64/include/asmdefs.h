@@ -20,6 +20,8 @@
 #define MSR_EFER 0xc0000080
 #define EFER_LME 0x00000100
 #define EFER_NXE 0x00000800
+#define MSR_GSBASE_ASM 0xc0000101
+#define MP_TRAMPOLINE_PA_ASM 0x8000 /* = MP_TRAMPOLINE_PA */
 #endif
 
 #define BOOT_STACK_SIZE 16384 /* boot CPU stack until its idle stack */

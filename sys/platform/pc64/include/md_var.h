@@ -21,6 +21,12 @@ void cpu_segments_init(struct gdtpage *gp, vm_offset_t df_stack_top,
     vm_offset_t nmi_stack_top);
 void idt_set_handler(int vec, void (*fn)(struct trapframe *));
 
+/* tsc.c, mp_machdep.c */
+void tsc_calibrate(void);
+int cpu_apicid_to_cpuid(uint32_t apicid);
+extern uint32_t cpu_apicid[];
+extern uint64_t mp_online_ns;
+
 /* db_trace.c */
 void db_print_backtrace(uint64_t rbp, uint64_t rip);
 void db_print_trapframe(const struct trapframe *tf);

@@ -1,0 +1,251 @@
+/*
+ * lwkt_ipiq.c - inter-CPU message queues.
+ *
+ * A CPU never touches another CPU's run queue or data structures
+ * directly; it asks the owner to do it by queueing a function call
+ * (func, arg1, arg2) in the FIFO for that (source, target) pair.  Each
+ * FIFO has exactly one producer (the source CPU, with interrupts off so
+ * its own interrupt handlers cannot interleave) and one consumer (the
+ * target CPU), so it needs no lock: see lwkt_ipiq_fifo.c for the index
+ * protocol.
+ *
+ * Waking the target.  After queueing, the sender sets its bit in the
+ * target's gd_ipimask and then reads the target's gd_ipi_draining flag;
+ * only when the target is not draining does it send a hardware IPI
+ * (counted as avoided otherwise).  The target, while draining, clears
+ * gd_ipi_draining and then re-reads gd_ipimask before it stops.
+ *
+ * Invariant: a queued message is always either seen by a drain already
+ * in progress or announced by a hardware IPI.  Both sides do "write mine,
+ * then read theirs" with sequentially consistent operations, so in the
+ * single total order either the sender's read of gd_ipi_draining comes
+ * after the target's clear (and the sender sends the IPI), or the
+ * target's re-read of gd_ipimask comes after the sender's set (and the
+ * target drains the message itself).  No message can fall between.
+ *
+ * Deadlock freedom.  A sender that finds its FIFO full does not spin
+ * with interrupts off: it drains its own incoming queues (with interrupts
+ * enabled in between), so two CPUs flooding each other keep each other's
+ * FIFOs moving.  Every wait has a watchdog: a warning after 1 s and a
+ * panic naming the CPUs, the queue and its indexes after 10 s.
+ */
+#include <sys/lwkt_ipiq.h>
+
+#include <sys/clock.h>
+#include <sys/cpu.h>
+#include <sys/globaldata.h>
+#include <sys/malloc.h>
+#include <sys/systm.h>
+
+#define WATCHDOG_WARN_NS  (1 * NS_PER_S)
+#define WATCHDOG_PANIC_NS (10 * NS_PER_S)
+
+int lwkt_ipiq_debug_drop; /* drop every Nth message (tests only) */
+static int ipiq_ncpus;	  /* CPUs with FIFOs */
+
+void
+lwkt_ipiq_init(int n)
+{
+	int src, dst;
+
+	ipiq_ncpus = n;
+	for (dst = 0; dst < n; dst++) {
+		struct globaldata *gd = globaldata_find(dst);
+
+		gd->gd_ipiq = kmalloc(sizeof(struct lwkt_ipiq *) * (size_t)n,
+		    M_ZERO);
+		for (src = 0; src < n; src++) {
+			struct lwkt_ipiq *q;
+
+			if (src == dst)
+				continue;
+			q = (struct lwkt_ipiq *)kmalloc(
+			    roundup2(sizeof(*q), 64), M_ZERO);
+			if (sizeof(*q) > KMALLOC_MAX)
+				panic("ipiq: FIFO larger than a page");
+			ipiq_fifo_init(q);
+			gd->gd_ipiq[src] = q;
+		}
+	}
+}
+
+static void
+watchdog_check(uint64_t start, bool *warned, int target, const char *what,
+    struct lwkt_ipiq *q)
+{
+	uint64_t waited = nanouptime() - start;
+
+	if (waited < WATCHDOG_WARN_NS)
+		return;
+	if (!*warned || waited >= WATCHDOG_PANIC_NS) {
+		kprintf("ipiq: %s: cpu %d waiting %lu ms on cpu %d: queue "
+			"%d->%d windex %u rindex %u xindex %u, target "
+			"draining %d\n",
+		    waited >= WATCHDOG_PANIC_NS ? "PANIC" : "warning",
+		    mycpu->gd_cpuid, waited / NS_PER_MS, target,
+		    mycpu->gd_cpuid, target, q->ip_windex, q->ip_rindex,
+		    q->ip_xindex, globaldata_find(target)->gd_ipi_draining);
+		*warned = true;
+	}
+	if (waited >= WATCHDOG_PANIC_NS)
+		panic("ipiq: cpu %d stuck %s cpu %d", mycpu->gd_cpuid, what,
+		    target);
+}
+
+/*
+ * Let our own incoming messages run while we wait for something another
+ * CPU will only do after we serve it.  Interrupts are briefly enabled so
+ * a hardware IPI (or anything else pending) can be taken.
+ */
+static void
+wait_step(void)
+{
+	lwkt_process_ipiq();
+	cpu_intr_restore(cpu_intr_disable() | 0x200);
+	cpu_pause_hint();
+}
+
+static uint32_t
+send_ipiq(int target, ipifunc_t func, void *arg1, uint64_t arg2, bool wake)
+{
+	struct globaldata *me = mycpu, *tgd;
+	struct lwkt_ipiq *q;
+	uint64_t flags, start = 0;
+	bool warned = false;
+	uint32_t seq;
+
+	if (target == me->gd_cpuid) {
+		flags = cpu_intr_disable();
+		func(arg1, arg2, NULL);
+		cpu_intr_restore(flags);
+		return 0;
+	}
+	KASSERT(target >= 0 && target < ipiq_ncpus, "ipiq: bad target");
+	tgd = globaldata_find(target);
+	q = tgd->gd_ipiq[me->gd_cpuid];
+	flags = cpu_intr_disable();
+	while (!ipiq_fifo_put(q, func, arg1, arg2, &seq)) {
+		/* Full: keep our own queues moving until there is room. */
+		if (start == 0) {
+			start = nanouptime();
+			me->gd_cnt.pc_ipiq_full++;
+		}
+		cpu_send_ipiq(target);
+		wait_step();
+		watchdog_check(start, &warned, target, "on a full FIFO to", q);
+	}
+	me->gd_cnt.pc_ipiq_sent++;
+	if (lwkt_ipiq_debug_drop == 0 ||
+	    me->gd_cnt.pc_ipiq_sent % (uint64_t)lwkt_ipiq_debug_drop != 0)
+		cpumask_atomic_set(&tgd->gd_ipimask, me->gd_cpuid);
+	if (wake) {
+		if (__atomic_load_n(&tgd->gd_ipi_draining, __ATOMIC_SEQ_CST))
+			me->gd_cnt.pc_ipi_avoided++;
+		else
+			cpu_send_ipiq(target);
+	}
+	cpu_intr_restore(flags);
+	return seq;
+}
+
+uint32_t
+lwkt_send_ipiq(int target, ipifunc_t func, void *arg1, uint64_t arg2)
+{
+	return send_ipiq(target, func, arg1, arg2, true);
+}
+
+uint32_t
+lwkt_send_ipiq_passive(int target, ipifunc_t func, void *arg1, uint64_t arg2)
+{
+	return send_ipiq(target, func, arg1, arg2, false);
+}
+
+bool
+lwkt_ipiq_pending(void)
+{
+	return !cpumask_isempty(&mycpu->gd_ipimask);
+}
+
+int
+lwkt_process_ipiq(void)
+{
+	struct globaldata *gd = mycpu;
+	uint64_t flags = cpu_intr_disable();
+	int n = 0;
+
+	/* Re-entry (a message that waits) drains from the inner call. */
+	__atomic_store_n(&gd->gd_ipi_draining, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		cpumask_t mask;
+		int src, w;
+
+		for (w = 0; w < CPUMASK_NWORDS; w++)
+			mask.cm_word[w] = __atomic_exchange_n(
+			    &gd->gd_ipimask.cm_word[w], 0, __ATOMIC_SEQ_CST);
+		if (cpumask_isempty(&mask)) {
+			__atomic_store_n(&gd->gd_ipi_draining, 0,
+			    __ATOMIC_SEQ_CST);
+			if (cpumask_isempty(&gd->gd_ipimask))
+				break;
+			__atomic_store_n(&gd->gd_ipi_draining, 1,
+			    __ATOMIC_SEQ_CST);
+			continue;
+		}
+		CPUMASK_FOREACH(src, &mask)
+		{
+			int r = ipiq_fifo_drain(gd->gd_ipiq[src], NULL,
+			    IPIQ_DRAIN_ALL);
+
+			n += r;
+			gd->gd_cnt.pc_ipiq_recv += (uint64_t)r;
+		}
+	}
+	cpu_intr_restore(flags);
+	return n;
+}
+
+void
+lwkt_ipiq_intr(void *frame)
+{
+	(void)frame;
+	lwkt_process_ipiq();
+}
+
+void
+lwkt_wait_ipiq(int target, uint32_t seq)
+{
+	struct lwkt_ipiq *q;
+	uint64_t start;
+	bool warned = false;
+
+	if (target == mycpu->gd_cpuid)
+		return;
+	q = globaldata_find(target)->gd_ipiq[mycpu->gd_cpuid];
+	start = nanouptime();
+	while (!ipiq_fifo_done(q, seq)) {
+		wait_step();
+		watchdog_check(start, &warned, target,
+		    "waiting for a message on", q);
+	}
+}
+
+void
+lwkt_cpusync_simple(const cpumask_t *mask, ipifunc_t func, void *arg1,
+    uint64_t arg2)
+{
+	uint32_t seqs[MAXCPU];
+	int cpu;
+
+	CPUMASK_FOREACH(cpu, mask)
+	{
+		if (cpu != mycpu->gd_cpuid)
+			seqs[cpu] = lwkt_send_ipiq(cpu, func, arg1, arg2);
+	}
+	if (cpumask_test(mask, mycpu->gd_cpuid))
+		lwkt_send_ipiq(mycpu->gd_cpuid, func, arg1, arg2);
+	CPUMASK_FOREACH(cpu, mask)
+	{
+		if (cpu != mycpu->gd_cpuid)
+			lwkt_wait_ipiq(cpu, seqs[cpu]);
+	}
+}

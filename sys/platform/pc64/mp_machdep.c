@@ -1,0 +1,367 @@
+/*
+ * mp_machdep.c - find the other CPUs and start them.
+ *
+ * The MADT (through ACPI) lists the CPUs by local APIC ID.  CPU numbers
+ * (cpuid) are dense, 0 is the boot CPU, and the rest follow in MADT order;
+ * APIC IDs may have gaps (-smp 6,sockets=2,cores=3), so the two are
+ * mapped both ways and never assumed equal.
+ *
+ * APs are started one at a time.  For each: back its per-CPU pages, fill
+ * its globaldata, point the trampoline parameters at them, send
+ * INIT-SIPI-SIPI with the standard delays, and wait (bounded) until it
+ * says it is online.  The AP reports each stage it reaches; one that
+ * does not come up in time is reported with its APIC ID and last stage,
+ * put back to sleep with INIT, and skipped: the boot never hangs.
+ * Starting them one at a time is what lets all APs share one trampoline
+ * page and one set of mp_ap_* parameters.
+ */
+#include <machine/md_var.h>
+
+#include <cpu/cpufunc.h>
+#include <cpu/specialreg.h>
+#include <machine/apic.h>
+#include <machine/bootinfo.h>
+#include <machine/globaldata.h>
+#include <machine/intr.h>
+#include <machine/pmap.h>
+#include <machine/vmparam.h>
+#include <platform/pc64/acpi.h>
+#include <sys/bootopt.h>
+#include <sys/clock.h>
+#include <sys/cons.h>
+#include <sys/cpu.h>
+#include <sys/debug.h>
+#include <sys/lwkt_ipiq.h>
+#include <sys/systm.h>
+#include <vm/pmap.h>
+#include <vm/vm_page.h>
+
+BOOTOPT_DECLARE(smp_max, "smp.max", "use at most N CPUs (1..MAXCPU)");
+
+#define AP_TIMEOUT_MS 2000 /* per AP, generous for a loaded TCG host */
+
+/* Trampoline parameters read by ap_entry (mpboot.S). */
+uint64_t mp_ap_cr3;		/* the kernel PML4 */
+uint64_t mp_ap_gd;		/* the AP's globaldata (GS base) */
+uint64_t mp_ap_stack;		/* top of its idle stack */
+volatile uint32_t mp_ap_stage;	/* 4 once in the kernel proper */
+
+extern char mptramp_start[], mptramp_end[], mptramp_stage[], mptramp_cr3[],
+    mptramp_efer_nxe[];
+extern void (*cpu_stop_others_hook)(void);
+
+uint32_t cpu_apicid[MAXCPU];	/* cpuid -> APIC ID */
+static struct acpi_info acpi;	/* parsed MADT */
+uint64_t mp_online_ns;		/* nanouptime when all were online */
+
+void ap_init(void) __noreturn;
+
+static const char *const stage_names[] = {
+	"no response to INIT-SIPI-SIPI", "real mode", "protected mode",
+	"long mode (trampoline)", "kernel page tables", "segments loaded",
+	"local APIC enabled", "online",
+};
+
+int
+cpu_apicid_to_cpuid(uint32_t apicid)
+{
+	int i;
+
+	for (i = 0; i < ncpus; i++)
+		if (cpu_apicid[i] == apicid)
+			return i;
+	return -1;
+}
+
+static const void *
+acpi_map_dmap(vm_paddr_t pa, size_t len, void *arg)
+{
+	(void)arg;
+	if (pa >= dmap_top || len > dmap_top - pa)
+		return NULL;
+	return pmap_map_dmap(pa);
+}
+
+static void
+ipiq_vector(struct trapframe *tf)
+{
+	struct globaldata *gd = mycpu;
+
+	gd->gd_cnt.pc_ipi_recv++;
+	gd->gd_cnt.pc_ipi_vec_recv[0]++;
+	lapic_eoi();
+	lwkt_ipiq_intr(tf);
+}
+
+/* Panic on another CPU: stop here, forever, with interrupts off. */
+static void
+stop_vector(struct trapframe *tf)
+{
+	(void)tf;
+	mycpu->gd_cnt.pc_ipi_vec_recv[1]++;
+	cpu_disable_intr();
+	for (;;)
+		halt();
+}
+
+static void
+stop_others(void)
+{
+	lapic_ipi_all_but_self(IPI_VECTOR_STOP);
+}
+
+void
+cpu_send_ipiq(int cpuid)
+{
+	lapic_ipi(cpu_apicid[cpuid], IPI_VECTOR_IPIQ);
+}
+
+uint64_t
+cpu_intr_disable(void)
+{
+	return intr_disable();
+}
+
+void
+cpu_intr_restore(uint64_t state)
+{
+	intr_restore(state);
+}
+
+void
+cpu_pause_hint(void)
+{
+	cpu_pause();
+}
+
+void
+cpu_idle_halt(void)
+{
+	cpu_disable_intr();
+	if (!lwkt_ipiq_pending())
+		cpu_sti_hlt(); /* atomic: no wakeup lost between them */
+	else
+		cpu_enable_intr();
+}
+
+/* The 8259 PICs: remap them away from the exception vectors and mask. */
+static void
+pic_disable(void)
+{
+	outb(0x20, 0x11);
+	outb(0xa0, 0x11);
+	outb(0x21, 0x20);
+	outb(0xa1, 0x28);
+	outb(0x21, 0x04);
+	outb(0xa1, 0x02);
+	outb(0x21, 0x01);
+	outb(0xa1, 0x01);
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+/*
+ * The trampoline PML4: an identity map of the low 2 MiB (so the AP can
+ * turn paging on while running there) plus the kernel's two PML4
+ * entries, copied; those never change after boot (pmap.c), so the copy
+ * stays valid.  32-bit code loads it, so it must lie below 4 GiB.
+ */
+static vm_paddr_t
+tramp_pml4_build(void)
+{
+	struct vm_page *m[3];
+	pt_entry_t *pml4, *pdpt, *pd, *kpml4;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		m[i] = vm_page_alloc();
+		if (m[i] == NULL || vm_page_to_phys(m[i]) >= (1ull << 32))
+			panic("mp: no page below 4 GiB for the AP trampoline");
+	}
+	pml4 = pmap_map_dmap(vm_page_to_phys(m[0]));
+	pdpt = pmap_map_dmap(vm_page_to_phys(m[1]));
+	pd = pmap_map_dmap(vm_page_to_phys(m[2]));
+	kpml4 = pmap_map_dmap(kernel_pml4_pa);
+	pd[0] = 0 | PG_V | PG_RW | PG_PS;
+	pdpt[0] = vm_page_to_phys(m[2]) | PG_V | PG_RW;
+	pml4[0] = vm_page_to_phys(m[1]) | PG_V | PG_RW;
+	pml4[KPML4_DMAP] = kpml4[KPML4_DMAP];
+	pml4[KPML4_KERNEL] = kpml4[KPML4_KERNEL];
+	return vm_page_to_phys(m[0]);
+}
+
+static volatile uint32_t *
+tramp_word(char *sym)
+{
+	return (volatile uint32_t *)pmap_map_dmap(MP_TRAMPOLINE_PA +
+	    (uint64_t)(sym - mptramp_start));
+}
+
+/* Fill in the AP's globaldata before it runs. */
+static void
+ap_gd_init(int cpu, uint32_t apicid)
+{
+	struct privatespace *ps = &CPU_prvspace[cpu];
+	struct mdglobaldata *gd = &ps->mdglobaldata;
+	int i;
+
+	pmap_prvspace_init(cpu);
+	gd->mi.gd_self = &gd->mi;
+	gd->mi.gd_cpuid = cpu;
+	gd->mi.gd_apicid = apicid;
+	gd->gd_prvspace = ps;
+	gd->gd_tsc_freq = tsc_freq;
+	for (i = 0; i < NCMAP; i++)
+		gd->gd_cmap_pte[i] = pmap_kpte((vm_offset_t)ps->CADDR[i]);
+}
+
+static int
+ap_stage(int cpu)
+{
+	int s = globaldata_find(cpu)->gd_stage;
+
+	if (s == 0)
+		s = (int)*tramp_word(mptramp_stage);
+	return s;
+}
+
+static bool
+start_ap(int cpu, uint32_t apicid)
+{
+	uint64_t deadline;
+
+	ap_gd_init(cpu, apicid);
+	*tramp_word(mptramp_stage) = 0;
+	mp_ap_cr3 = kernel_pml4_pa;
+	mp_ap_gd = (uint64_t)&CPU_prvspace[cpu].mdglobaldata;
+	mp_ap_stack = (uint64_t)CPU_prvspace[cpu].idlestack +
+	    sizeof(CPU_prvspace[cpu].idlestack);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+	/* INIT, 10 ms, SIPI, 200 us, SIPI if it has not started. */
+	lapic_ipi_raw(apicid, APIC_DELMODE_INIT | APIC_LEVEL_ASSERT);
+	delay_us(10000);
+	lapic_ipi_raw(apicid, APIC_DELMODE_STARTUP | (MP_TRAMPOLINE_PA >> 12));
+	delay_us(200);
+	if (*tramp_word(mptramp_stage) == 0)
+		lapic_ipi_raw(apicid,
+		    APIC_DELMODE_STARTUP | (MP_TRAMPOLINE_PA >> 12));
+	deadline = nanouptime() + AP_TIMEOUT_MS * NS_PER_MS;
+	while (!__atomic_load_n(&globaldata_find(cpu)->gd_online,
+	    __ATOMIC_ACQUIRE)) {
+		if (nanouptime() > deadline) {
+			int s = ap_stage(cpu);
+
+			kprintf("mp: warning: cpu %d (APIC ID %u) did not come "
+				"up within %d ms: reached stage %d (%s); "
+				"skipping it\n",
+			    cpu, apicid, AP_TIMEOUT_MS, s,
+			    s < (int)nitems(stage_names) ? stage_names[s]
+							 : "?");
+			/* Park it again so it cannot run on stale parameters. */
+			lapic_ipi_raw(apicid,
+			    APIC_DELMODE_INIT | APIC_LEVEL_ASSERT);
+			return false;
+		}
+		cpu_pause();
+	}
+	return true;
+}
+
+void
+cpu_mp_start(void)
+{
+	vm_paddr_t lapic_pa = 0xfee00000;
+	uint64_t max, t0;
+	int i, want, online = 1;
+	vm_paddr_t tramp_cr3;
+
+	pic_disable();
+	tsc_calibrate();
+	if (bootinfo.bi_rsdp_len == 0 ||
+	    acpi_parse(bootinfo.bi_rsdp, bootinfo.bi_rsdp_len, acpi_map_dmap,
+		NULL, &acpi) != 0) {
+		kprintf("mp: no usable ACPI MADT: running on one CPU\n");
+		acpi.ncpus = 0;
+	} else {
+		acpi_print(&acpi);
+		lapic_pa = acpi.lapic_pa;
+	}
+	lapic_setup_bsp(lapic_pa);
+	lapic_init();
+	lapic_timer_calibrate();
+	mycpu->gd_apicid = lapic_id();
+	cpu_apicid[0] = mycpu->gd_apicid;
+	intr_register(IPI_VECTOR_IPIQ, ipiq_vector);
+	intr_register(IPI_VECTOR_STOP, stop_vector);
+	cpu_stop_others_hook = stop_others;
+	cons_set_smp(true);
+
+	max = bootopt_get_u64("smp.max", MAXCPU, 1, MAXCPU);
+	want = acpi.ncpus > 0 ? (int)acpi.ncpus : 1;
+	if (acpi.ncpus_dropped_maxcpu)
+		kprintf("mp: warning: %d CPUs beyond MAXCPU=%d are not used\n",
+		    acpi.ncpus_dropped_maxcpu, MAXCPU);
+	if ((uint64_t)want > max) {
+		kprintf("mp: smp.max=%lu: using %lu of %d CPUs\n", max, max,
+		    want);
+		want = (int)max;
+	}
+	/* The trampoline page and its page tables. */
+	memcpy(pmap_map_dmap(MP_TRAMPOLINE_PA), mptramp_start,
+	    (size_t)(mptramp_end - mptramp_start));
+	tramp_cr3 = tramp_pml4_build();
+	*tramp_word(mptramp_cr3) = (uint32_t)tramp_cr3;
+	*tramp_word(mptramp_efer_nxe) = cpu_has_nx ? EFER_NXE : 0;
+
+	t0 = nanouptime();
+	for (i = 0; i < (int)acpi.ncpus && online < want; i++) {
+		uint32_t apicid = acpi.cpus[i].apic_id;
+
+		if (apicid == cpu_apicid[0])
+			continue;
+		cpu_apicid[online] = apicid;
+		if (start_ap(online, apicid)) {
+			online++;
+			ncpus = online;
+		}
+	}
+	ncpus = online;
+	lwkt_ipiq_init(ncpus);
+	cpu_enable_intr();
+	mp_online_ns = nanouptime();
+	kprintf("smp: all %d CPUs online (APs started in %lu ms)\n", ncpus,
+	    (mp_online_ns - t0) / NS_PER_MS);
+	if (ncpus < want)
+		kprintf("smp: warning: only %d of %d CPUs came up\n", ncpus,
+		    want);
+	debug_break("smp");
+}
+
+void
+ap_init(void)
+{
+	struct mdglobaldata *gd = mdcpu;
+	struct privatespace *ps = gd->gd_prvspace;
+
+	gd->mi.gd_stage = 5;
+	cpu_segments_init(&ps->gdtpage,
+	    (vm_offset_t)ps->dblfault_stack + PAGE_SIZE,
+	    (vm_offset_t)ps->nmi_stack + PAGE_SIZE);
+	if (cpu_has_pge)
+		load_cr4(rcr4() | CR4_PGE);
+	lapic_init();
+	gd->mi.gd_stage = 6;
+	if (lapic_id() != gd->mi.gd_apicid)
+		kprintf("mp: warning: cpu %d expected APIC ID %u, has %u\n",
+		    gd->mi.gd_cpuid, gd->mi.gd_apicid, lapic_id());
+	gd->mi.gd_stage = 7;
+	__atomic_store_n(&gd->mi.gd_online, 1, __ATOMIC_RELEASE);
+	/* Wait until the BSP has set up the message queues. */
+	while (globaldata_find(0)->gd_ipiq == NULL || gd->mi.gd_ipiq == NULL)
+		cpu_pause();
+	for (;;) {
+		lwkt_process_ipiq();
+		cpu_idle_halt();
+	}
+}

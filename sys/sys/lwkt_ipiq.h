@@ -1,0 +1,42 @@
+/*
+ * Inter-CPU message queues: run a function on another CPU.
+ *
+ * Every (source, target) pair of CPUs has its own single-producer,
+ * single-consumer FIFO (<sys/ipiq.h>), owned by the target.  See
+ * sys/kern/lwkt_ipiq.c for the protocol.
+ */
+#ifndef _SYS_LWKT_IPIQ_H_
+#define _SYS_LWKT_IPIQ_H_
+
+#include <sys/cpumask.h>
+#include <sys/ipiq.h>
+#include <sys/types.h>
+
+struct globaldata;
+
+/* Allocate every CPU pair's FIFO; called once the CPU count is known. */
+void lwkt_ipiq_init(int ncpus);
+/*
+ * Queue func(arg1, arg2) for the target CPU and return the message's
+ * sequence number for lwkt_wait_ipiq().  On the calling CPU itself the
+ * function runs at once (returns 0).  A hardware IPI is sent only when
+ * the target is not already draining its queues.
+ */
+uint32_t lwkt_send_ipiq(int target, ipifunc_t func, void *arg1, uint64_t arg2);
+/* Same without any hardware IPI: the target finds it when it next drains. */
+uint32_t lwkt_send_ipiq_passive(int target, ipifunc_t func, void *arg1,
+    uint64_t arg2);
+/* Wait until the target has run message seq, draining our own queues. */
+void lwkt_wait_ipiq(int target, uint32_t seq);
+/* Run func on every CPU in mask (self included) and wait for all. */
+void lwkt_cpusync_simple(const cpumask_t *mask, ipifunc_t func, void *arg1,
+    uint64_t arg2);
+/* Drain this CPU's incoming queues; returns messages run. */
+int lwkt_process_ipiq(void);
+/* The IPI vector's interrupt handler and the idle loop call these. */
+void lwkt_ipiq_intr(void *frame);
+bool lwkt_ipiq_pending(void);
+
+extern int lwkt_ipiq_debug_drop; /* fault injection: drop every Nth */
+
+#endif /* !_SYS_LWKT_IPIQ_H_ */
