@@ -38,7 +38,7 @@ grub_dir=/usr/lib/grub/i386-pc
 # Add one here when grub.cfg.in starts using a new command.
 grub_modules="normal multiboot2 serial terminal boot echo test sleep"
 mkrescue_opts=(-d "$grub_dir" --install-modules="$grub_modules"
-	--locales= --fonts= --themes= --compress=no)
+	--locales= --fonts= --themes=)
 
 [[ -f $elf ]] || die "no such kernel: $elf"
 [[ -f $template ]] || die "no such template: $template"

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The boot configurations `make test` runs: each is one QEMU boot of the
+# kernel judged by test/run-qemu.sh, numbered as one KTAP test.
+#
+#   test/boot-tests.sh [NAME...]        or   BOOT_TESTS=name,name test/boot-tests.sh
+#
+# Environment: BOOT_ELF (default build/$KERNCONF/kernel.elf, KERNCONF
+# defaulting to GENERIC), BOOT_TIMEOUT (seconds per boot, default 120),
+# BOOT_LIST=1 (print the configuration names and exit).
+#
+# Output: "KTAP version 1", the plan, each boot's run-qemu.sh output (its
+# nested subtest and result line), and as the last line the sum of every
+# boot's "N passed, N failed".  The per-boot summary lines are folded into
+# that sum rather than printed, so the output has exactly one closing line.
+# Exit status 0 iff nothing failed.
+#
+# Boots run one after another: on a 2-core machine parallel QEMUs only slow
+# each other down and make the timings meaningless.
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Options every boot gets unless its row says otherwise (later flags win).
+defaults=(--machine q35 --smp 4 --mem 512M --cmdline "test=all")
+
+# ---------------------------------------------------------------------
+# The table.  One `boot NAME RUN-QEMU-OPTIONS...` per configuration; add a
+# line to add a configuration.  See test/run-qemu.sh for the options.
+names=()
+rows=()
+boot() {
+	names+=("$1")
+	shift
+	rows+=("$(printf '%q ' "$@")")
+}
+boot q35-smp8      --machine q35 --smp 8 --mem 512M
+boot pc-smp8       --machine pc --smp 8
+boot mem64M        --mem 64M
+boot mem4G         --mem 4G
+boot smp1          --smp 1
+boot smp2          --smp 2
+boot smp3          --smp 3
+boot smp4          --smp 4
+# Two sockets of three cores: APIC IDs 0-2 and 4-6, not contiguous.
+boot smp6-sockets  --smp 6,sockets=2,cores=3
+# The harness must report a failing in-kernel test as a failure.
+boot test-fail     --cmdline "test=all test.fail=1" --expect fail
+# A 32-bit CPU: the boot code must refuse cleanly, not crash.
+boot no-longmode   --cpu qemu32 --expect fail \
+                   --expect-line "this CPU does not support long mode"
+# Too little RAM for the kernel (GRUB itself still boots here).
+boot mem24M        --mem 24M --expect fail --expect-line "not enough memory"
+# Malformed boot options: warnings, then a normal run.
+boot bad-bootopts  --cmdline "test=all smp.max=abc bogus=1 =x" \
+                   --expect-line "bootopt:"
+# ---------------------------------------------------------------------
+
+if [[ ${BOOT_LIST:-0} == 1 ]]; then
+	printf '%s\n' "${names[@]}"
+	exit 0
+fi
+
+# Which configurations: arguments, else BOOT_TESTS, else all.
+wanted=("$@")
+if [[ ${#wanted[@]} -eq 0 && -n ${BOOT_TESTS:-} ]]; then
+	IFS=, read -ra wanted <<<"$BOOT_TESTS"
+fi
+selected=()
+if [[ ${#wanted[@]} -eq 0 ]]; then
+	selected=("${!names[@]}")
+else
+	for w in "${wanted[@]}"; do
+		found=""
+		for i in "${!names[@]}"; do
+			[[ ${names[i]} != "$w" ]] || found=$i
+		done
+		if [[ -z $found ]]; then
+			echo "boot-tests: no configuration '$w'; have: ${names[*]}" >&2
+			exit 2
+		fi
+		selected+=("$found")
+	done
+fi
+
+elf=${BOOT_ELF:-$top/build/${KERNCONF:-GENERIC}/kernel.elf}
+if [[ ! -f $elf ]]; then
+	echo "boot-tests: no kernel at $elf (run make all first)" >&2
+	exit 2
+fi
+
+closing_re='^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$'
+total_pass=0 total_fail=0 total_skip=0
+start=$SECONDS
+
+echo "KTAP version 1"
+echo "1..${#selected[@]}"
+n=0
+for i in "${selected[@]}"; do
+	n=$((n + 1))
+	name=${names[i]}
+	eval "row=(${rows[i]})" # safe: each word was quoted with printf %q
+	args=("${defaults[@]}" "${row[@]}" --name "$name" --index "$n"
+		--elf "$elf" --timeout "${BOOT_TIMEOUT:-120}")
+
+	# Pass run-qemu.sh's output through as it comes, holding back one
+	# line so its last line (the boot's summary) can be kept out.
+	prev="" have_prev=0 status=0
+	while IFS= read -r line; do
+		[[ $have_prev -eq 0 ]] || printf '%s\n' "$prev"
+		prev=$line
+		have_prev=1
+	done < <("$top/test/run-qemu.sh" "${args[@]}" 2>&1)
+	# $! is the process substitution; run-qemu.sh exits 0 (ok), 1 (not
+	# ok) or anything else when it broke (bad option, missing tool).
+	wait "$!" || status=$?
+	if [[ $status -le 1 && $prev =~ $closing_re ]]; then
+		total_pass=$((total_pass + BASH_REMATCH[1]))
+		total_fail=$((total_fail + BASH_REMATCH[2]))
+		total_skip=$((total_skip + ${BASH_REMATCH[4]:-0}))
+	else
+		[[ $have_prev -eq 0 ]] || printf '%s\n' "$prev"
+		echo "not ok $n $name # run-qemu.sh broke (exit status $status)"
+		total_fail=$((total_fail + 1))
+	fi
+done
+
+echo "# boot-tests: ${#selected[@]} boots in $((SECONDS - start)) s"
+if [[ $total_skip -gt 0 ]]; then
+	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+else
+	echo "$total_pass passed, $total_fail failed"
+fi
+[[ $total_fail -eq 0 ]]
