@@ -2,7 +2,9 @@
  * init_main.c - machine-independent startup, after the boot CPU has its
  * page tables, page allocator and per-CPU pages.
  *
- * Runs the default workload: the selected in-kernel test suites, then the
+ * Starts the other CPUs and LWKT, then turns the boot context (already on
+ * CPU 0's privatespace idle stack) into CPU 0's idle thread.  A thread
+ * "main" on CPU 0 runs the default workload: the selected in-kernel test suites, then the
  * per-CPU counter table, then powers off with the result, which QEMU turns
  * into its exit status for the harness.
  */
@@ -10,7 +12,9 @@
 #include <sys/cpu.h>
 #include <sys/globaldata.h>
 #include <sys/ktest.h>
+#include <sys/lwkt_ipiq.h>
 #include <sys/systm.h>
+#include <sys/thread.h>
 
 void mi_startup(void) __noreturn;
 
@@ -23,24 +27,36 @@ print_counters(void)
 
 	kprintf("per-CPU counters:\n");
 	kprintf("  %4s %10s %10s %10s %10s %10s %10s\n", "cpu", "ipi-sent",
-	    "ipi-recv", "invlpg", "invltlb", "cmap", "traps");
+	        "ipi-recv", "invlpg", "invltlb", "cmap", "traps");
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		const struct pcpu_counters *c = &globaldata_find(cpu)->gd_cnt;
 
 		kprintf("  %4d %10lu %10lu %10lu %10lu %10lu %10lu\n", cpu,
-		    c->pc_ipi_sent, c->pc_ipi_recv, c->pc_invlpg,
-		    c->pc_invltlb, c->pc_cmap_use, c->pc_traps);
+		        c->pc_ipi_sent, c->pc_ipi_recv, c->pc_invlpg,
+		        c->pc_invltlb, c->pc_cmap_use, c->pc_traps);
 	}
+}
+
+/* The "main" thread: the default workload. */
+static void
+mi_main(void *arg)
+{
+	int failed;
+
+	(void)arg;
+	failed = ktest_run_selected();
+	print_counters();
+	cpu_poweroff(failed == 0 ? EXIT_PASS : EXIT_FAIL);
 }
 
 void
 mi_startup(void)
 {
-	int failed;
-
 	bootopt_check_unknown();
 	cpu_mp_start();
-	failed = ktest_run_selected();
-	print_counters();
-	cpu_poweroff(failed == 0 ? EXIT_PASS : EXIT_FAIL);
+	lwkt_ipiq_bootopts();
+	lwkt_init();
+	lwkt_create(mi_main, NULL, "main", 0, TDPRI_NORMAL);
+	/* The boot context becomes CPU 0's idle thread. */
+	lwkt_idle_loop();
 }

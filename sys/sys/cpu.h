@@ -22,5 +22,10 @@ void cpu_intr_restore(uint64_t state);
 void cpu_pause_hint(void);	       /* spin-wait hint */
 void cpu_mp_start(void);	       /* find and start the other CPUs */
 void cpu_idle_halt(void);	       /* sleep until the next interrupt */
+/* Hardware IPI to every CPU in mask (not self), fewest APIC writes. */
+struct cpumask;
+void cpu_send_ipiq_mask(const struct cpumask *mask);
+void cpu_set_tick_hook(void (*fn)(void)); /* per-CPU periodic tick */
+uint32_t cpu_tick_hz(void);		  /* its rate */
 
 #endif /* !_SYS_CPU_H_ */

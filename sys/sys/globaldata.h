@@ -51,6 +51,8 @@ struct globaldata {
 	struct lwkt_ipiq **gd_ipiq;  /* [src]: FIFO from CPU src to us */
 	cpumask_t gd_ipimask;	     /* sources with queued messages */
 	volatile int gd_ipi_draining; /* we are draining: no IPI needed */
+	volatile int gd_reqflags;    /* RQF_*: deferred work (thread.h) */
+	volatile int gd_spinlocks;   /* spin locks held: no preemption */
 };
 
 #define GD_ONFAULT_OFFSET 8 /* exception.S depends on this */

@@ -25,18 +25,33 @@ void lwkt_ipiq_init(int ncpus);
 uint32_t lwkt_send_ipiq(int target, ipifunc_t func, void *arg1, uint64_t arg2);
 /* Same without any hardware IPI: the target finds it when it next drains. */
 uint32_t lwkt_send_ipiq_passive(int target, ipifunc_t func, void *arg1,
-    uint64_t arg2);
+                                uint64_t arg2);
 /* Wait until the target has run message seq, draining our own queues. */
 void lwkt_wait_ipiq(int target, uint32_t seq);
 /* Run func on every CPU in mask (self included) and wait for all. */
 void lwkt_cpusync_simple(const cpumask_t *mask, ipifunc_t func, void *arg1,
-    uint64_t arg2);
+                         uint64_t arg2);
 /* Drain this CPU's incoming queues; returns messages run. */
 int lwkt_process_ipiq(void);
 /* The IPI vector's interrupt handler and the idle loop call these. */
 void lwkt_ipiq_intr(void *frame);
 bool lwkt_ipiq_pending(void);
 
+/*
+ * Queue func on every CPU in mask (run here at once if mask has us) with
+ * as few APIC writes as possible: one "all but self" when mask is every
+ * other CPU.  No completion wait.
+ */
+void lwkt_send_ipiq_mask(const cpumask_t *mask, ipifunc_t func, void *arg1,
+                         uint64_t arg2);
+/* Read ipiq.drop= and ipiq.stall= (once, after the CPUs are online). */
+void lwkt_ipiq_bootopts(void);
+/* Message: spin with interrupts off for arg2 ms, draining nothing. */
+void lwkt_ipiq_stall_ipi(void *arg1, uint64_t arg2, void *frame);
+
 extern int lwkt_ipiq_debug_drop; /* fault injection: drop every Nth */
+extern int lwkt_ipiq_stall_cpu;  /* ipiq.stall CPU, or -1 */
+extern int lwkt_ipiq_stall_ms;   /* ipiq.stall duration */
+extern uint64_t lwkt_ipiq_watchdog_warnings; /* warnings so far */
 
 #endif /* !_SYS_LWKT_IPIQ_H_ */

@@ -8,12 +8,23 @@
  * region is visible to the next owner.  Waiters spin on a plain load
  * (no bus-locked traffic) and only retry the exchange when it looks free.
  * Holders must not block; callers that can be interrupted by code taking
- * the same lock disable interrupts first (spin_lock_intr).
+ * the same lock disable interrupts first (spin_lock_intr).  Each CPU
+ * counts the locks it holds (gd_spinlocks) and the scheduler never
+ * preempts a thread while that count is nonzero, so a preempting thread
+ * cannot spin forever on a lock its own CPU holds.
  */
 #ifndef _SYS_SPINLOCK_H_
 #define _SYS_SPINLOCK_H_
 
 #include <sys/types.h>
+#ifndef KERNEL_HOST
+#include <sys/globaldata.h>
+/* Count held locks per CPU: a holder must never be preempted. */
+#define SPIN_HELD_ADJ(n)                                                       \
+	__atomic_add_fetch(&mycpu->gd_spinlocks, (n), __ATOMIC_RELAXED)
+#else
+#define SPIN_HELD_ADJ(n) ((void)0)
+#endif
 
 struct spinlock {
 	volatile uint32_t sl_lock; /* 0 free, 1 held */
@@ -25,7 +36,10 @@ struct spinlock {
 static inline bool
 spin_trylock(struct spinlock *sl)
 {
-	return __atomic_exchange_n(&sl->sl_lock, 1, __ATOMIC_ACQUIRE) == 0;
+	if (__atomic_exchange_n(&sl->sl_lock, 1, __ATOMIC_ACQUIRE) != 0)
+		return false;
+	SPIN_HELD_ADJ(1);
+	return true;
 }
 
 static inline void
@@ -41,6 +55,7 @@ static inline void
 spin_unlock(struct spinlock *sl)
 {
 	__atomic_store_n(&sl->sl_lock, 0, __ATOMIC_RELEASE);
+	SPIN_HELD_ADJ(-1);
 }
 
 #endif /* !_SYS_SPINLOCK_H_ */

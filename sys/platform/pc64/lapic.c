@@ -178,14 +178,22 @@ lapic_init(void)
 	lapic_write(LAPIC_LVT_ERROR, LAPIC_ERROR_VECTOR);
 	lapic_write(LAPIC_ESR, 0);
 	lapic_write(LAPIC_TIMER_DCR, 0x3); /* divide by 16 */
-	if (lapic_timer_count != 0) {
-		lapic_write(LAPIC_LVT_TIMER,
-		    APIC_LVT_PERIODIC | LAPIC_TIMER_VECTOR);
-		lapic_write(LAPIC_TIMER_ICR, lapic_timer_count);
-	} else {
-		lapic_write(LAPIC_LVT_TIMER, APIC_LVT_MASKED);
-	}
+	/* The timer starts later (lapic_timer_start): see there. */
+	lapic_write(LAPIC_LVT_TIMER, APIC_LVT_MASKED);
 	lapic_eoi();
+}
+
+/*
+ * Start this CPU's periodic tick.  Called on every CPU once all are
+ * online, not in lapic_init(): under emulation each tick of each already
+ * running AP steals host time from the AP being started, and with 255
+ * CPUs the ticks alone made bring-up several times slower.
+ */
+void
+lapic_timer_start(void)
+{
+	lapic_write(LAPIC_LVT_TIMER, APIC_LVT_PERIODIC | LAPIC_TIMER_VECTOR);
+	lapic_write(LAPIC_TIMER_ICR, lapic_timer_count);
 }
 
 /* Count how fast the timer decrements in 10 ms of TSC time. */
@@ -208,6 +216,4 @@ lapic_timer_calibrate(void)
 	kprintf("lapic: timer %lu kHz bus/16, %u Hz tick (count %u)\n",
 	    (unsigned long)(start - left) / 10, lapic_timer_hz,
 	    lapic_timer_count);
-	lapic_write(LAPIC_LVT_TIMER, APIC_LVT_PERIODIC | LAPIC_TIMER_VECTOR);
-	lapic_write(LAPIC_TIMER_ICR, lapic_timer_count);
 }

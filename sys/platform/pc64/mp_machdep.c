@@ -33,6 +33,7 @@
 #include <sys/debug.h>
 #include <sys/lwkt_ipiq.h>
 #include <sys/systm.h>
+#include <sys/thread.h>
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
 
@@ -114,6 +115,40 @@ void
 cpu_send_ipiq(int cpuid)
 {
 	lapic_ipi(cpu_apicid[cpuid], IPI_VECTOR_IPIQ);
+}
+
+/*
+ * One ICR write for "every other CPU" (the all-excluding-self shorthand;
+ * CPUs that were never started ignore fixed IPIs), else one per CPU.
+ */
+void
+cpu_send_ipiq_mask(const struct cpumask *mask)
+{
+	int me = mycpu->gd_cpuid, cpu, n = cpumask_count(mask);
+
+	if (n == 0)
+		return;
+	if (!cpumask_test(mask, me) && n == ncpus - 1) {
+		lapic_ipi_all_but_self(IPI_VECTOR_IPIQ);
+		return;
+	}
+	CPUMASK_FOREACH(cpu, mask)
+	{
+		if (cpu != me)
+			lapic_ipi(cpu_apicid[cpu], IPI_VECTOR_IPIQ);
+	}
+}
+
+void
+cpu_set_tick_hook(void (*fn)(void))
+{
+	lapic_timer_hook = fn;
+}
+
+uint32_t
+cpu_tick_hz(void)
+{
+	return lapic_timer_hz;
 }
 
 uint64_t
@@ -268,6 +303,25 @@ start_ap(int cpu, uint32_t apicid)
 	return true;
 }
 
+static void
+timer_start_one(void *arg1, uint64_t arg2, void *frame)
+{
+	lapic_timer_start();
+}
+
+/* Every CPU starts its tick only now (see lapic_timer_start()). */
+static void
+timers_start(void)
+{
+	cpumask_t all;
+	int i;
+
+	cpumask_zero(&all);
+	for (i = 0; i < ncpus; i++)
+		cpumask_set(&all, i);
+	lwkt_cpusync_simple(&all, timer_start_one, NULL, 0);
+}
+
 void
 cpu_mp_start(void)
 {
@@ -330,6 +384,7 @@ cpu_mp_start(void)
 	lwkt_ipiq_init(ncpus);
 	cpu_enable_intr();
 	mp_online_ns = nanouptime();
+	timers_start();
 	kprintf("smp: all %d CPUs online (APs started in %lu ms)\n", ncpus,
 	    (mp_online_ns - t0) / NS_PER_MS);
 	if (ncpus < want)
@@ -360,8 +415,10 @@ ap_init(void)
 	/* Wait until the BSP has set up the message queues. */
 	while (globaldata_find(0)->gd_ipiq == NULL || gd->mi.gd_ipiq == NULL)
 		cpu_pause();
-	for (;;) {
+	/* Serve messages until LWKT exists, then become the idle thread. */
+	while (!__atomic_load_n(&lwkt_ready, __ATOMIC_ACQUIRE)) {
 		lwkt_process_ipiq();
 		cpu_idle_halt();
 	}
+	lwkt_idle_loop();
 }

@@ -8,7 +8,11 @@
  * probe's recovery point so tests can show that a page is unmapped.
  * Everything else is fatal: print the vector, error code, CR2, all
  * registers and a symbolized backtrace, then panic, which stops the other
- * CPUs and reports failure to the test harness.
+ * CPUs and reports failure to the test harness.  A fault in the guard
+ * page below the current thread's stack is reported as a thread stack
+ * overflow.  After an interrupt handler, lwkt_intr_return() runs the
+ * work the handler deferred (an IPI-queue drain, a preemption) unless
+ * the interrupted thread is in a critical section.
  */
 #include <machine/md_var.h>
 
@@ -16,21 +20,45 @@
 #include <machine/globaldata.h>
 #include <machine/intr.h>
 #include <sys/systm.h>
+#include <sys/thread.h>
 
 bool trap_gs_ready;
 static intr_handler_t intr_handlers[256];
 static uint64_t stray_count;
 
 static const char *const trap_names[IDT_NEXCEPTIONS] = {
-	"divide error", "debug", "NMI", "breakpoint", "overflow",
-	"bound range", "invalid opcode", "device not available",
-	"double fault", "coprocessor overrun", "invalid TSS",
-	"segment not present", "stack fault", "general protection",
-	"page fault", "reserved 15", "x87 FP error", "alignment check",
-	"machine check", "SIMD FP error", "virtualization",
-	"control protection", "reserved 22", "reserved 23", "reserved 24",
-	"reserved 25", "reserved 26", "reserved 27", "hypervisor injection",
-	"VMM communication", "security", "reserved 31",
+    "divide error",
+    "debug",
+    "NMI",
+    "breakpoint",
+    "overflow",
+    "bound range",
+    "invalid opcode",
+    "device not available",
+    "double fault",
+    "coprocessor overrun",
+    "invalid TSS",
+    "segment not present",
+    "stack fault",
+    "general protection",
+    "page fault",
+    "reserved 15",
+    "x87 FP error",
+    "alignment check",
+    "machine check",
+    "SIMD FP error",
+    "virtualization",
+    "control protection",
+    "reserved 22",
+    "reserved 23",
+    "reserved 24",
+    "reserved 25",
+    "reserved 26",
+    "reserved 27",
+    "hypervisor injection",
+    "VMM communication",
+    "security",
+    "reserved 31",
 };
 
 void
@@ -44,9 +72,9 @@ static void
 print_pf_error(uint64_t err)
 {
 	kprintf("  page fault: %s, %s, %s%s\n",
-	    (err & 1) ? "protection violation" : "page not present",
-	    (err & 2) ? "write" : "read", (err & 4) ? "user" : "kernel",
-	    (err & 16) ? ", instruction fetch" : "");
+	        (err & 1) ? "protection violation" : "page not present",
+	        (err & 2) ? "write" : "read", (err & 4) ? "user" : "kernel",
+	        (err & 16) ? ", instruction fetch" : "");
 }
 
 static void __noreturn
@@ -57,28 +85,38 @@ trap_fatal(struct trapframe *tf)
 	uint64_t cr2 = rcr2();
 
 	kprintf("\nfatal trap %lu (%s) on cpu %d: error code %#lx, cr2 %#lx\n",
-	    vec, trap_names[vec], cpu, tf->tf_err, cr2);
+	        vec, trap_names[vec], cpu, tf->tf_err, cr2);
 	if (vec == 14) {
 		print_pf_error(tf->tf_err);
 		if (cr2 < PAGE_SIZE)
 			kprintf("  (a NULL pointer dereference)\n");
 		else if (cr2 >= PRIVSPACE_ADDRESS &&
-		    cr2 < PRIVSPACE_ADDRESS + PRIVSPACE_MAXSIZE)
+		         cr2 < PRIVSPACE_ADDRESS + PRIVSPACE_MAXSIZE)
 			kprintf("  (in the per-CPU window: cpu %lu page %lu; "
-				"a guard page means a stack overflow)\n",
-			    (cr2 - PRIVSPACE_ADDRESS) /
-				sizeof(struct privatespace),
-			    ((cr2 - PRIVSPACE_ADDRESS) %
-				sizeof(struct privatespace)) /
-				PAGE_SIZE);
+			        "a guard page means a stack overflow)\n",
+			        (cr2 - PRIVSPACE_ADDRESS) /
+			            sizeof(struct privatespace),
+			        ((cr2 - PRIVSPACE_ADDRESS) %
+			         sizeof(struct privatespace)) /
+			            PAGE_SIZE);
+	}
+	if ((vec == 14 || vec == 8) && trap_gs_ready && curthread != NULL &&
+	    curthread->td_kstack_size != 0 &&
+	    cr2 >= curthread->td_kstack - PAGE_SIZE &&
+	    cr2 < curthread->td_kstack) {
+		/* #PF on the guard usually escalates to #DF: check both. */
+		kprintf("  thread stack overflow: thread \"%s\" hit the guard "
+		        "page below its stack %#lx\n",
+		        curthread->td_name, curthread->td_kstack);
+		panic("thread stack overflow in thread \"%s\" (cr2 %#lx)",
+		      curthread->td_name, cr2);
 	}
 	if (vec == 8)
 		kprintf("  (double fault: most often a kernel stack "
-			"overflow)\n");
+		        "overflow)\n");
 	db_print_trapframe(tf);
 	db_print_backtrace(tf->tf_rbp, tf->tf_rip);
-	panic("fatal trap %lu (%s) at %#lx", vec, trap_names[vec],
-	    tf->tf_rip);
+	panic("fatal trap %lu (%s) at %#lx", vec, trap_names[vec], tf->tf_rip);
 }
 
 void
@@ -89,6 +127,9 @@ trap(struct trapframe *tf)
 	if (vec >= IDT_NEXCEPTIONS) {
 		if (intr_handlers[vec] != NULL) {
 			intr_handlers[vec](tf);
+			/* Deferred IPI drain or preemption, when allowed. */
+			if (trap_gs_ready)
+				lwkt_intr_return();
 			return;
 		}
 		if (++stray_count <= 10)

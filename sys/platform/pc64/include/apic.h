@@ -51,6 +51,7 @@ void lapic_ipi_nmi(uint32_t apicid);
 void lapic_ipi_all_but_self(int vector);
 bool lapic_ipi_wait(void);	   /* xAPIC: wait for ICR idle, bounded */
 void lapic_timer_calibrate(void);  /* on the BSP, against the TSC */
+void lapic_timer_start(void);	   /* per CPU, once all are online */
 extern void (*lapic_timer_hook)(void); /* called on each timer tick */
 
 #endif /* !_MACHINE_APIC_H_ */
