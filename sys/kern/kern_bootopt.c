@@ -21,25 +21,10 @@
 #include <sys/bootopt.h>
 #include <sys/systm.h>
 
-BOOTOPT_DECLARE(
-    test, "test",
-    "comma-separated in-kernel test suites to run (all: every suite)");
-BOOTOPT_DECLARE(test_seed, "test.seed", "random seed for the in-kernel tests");
-BOOTOPT_DECLARE(
-    test_fail, "test.fail",
-    "boolean: make one test fail on purpose, to check failure reporting");
-BOOTOPT_DECLARE(
-    console, "console",
-    "console mode, e.g. 'interactive' to keep the console after boot");
-BOOTOPT_DECLARE(smp_max, "smp.max", "maximum number of CPUs to start");
-BOOTOPT_DECLARE(stress, "stress", "comma-separated stress tests to run");
-BOOTOPT_DECLARE(stress_seconds, "stress.seconds",
-                "how long each stress test runs, in seconds");
-BOOTOPT_DECLARE(stress_seed, "stress.seed", "random seed for stress tests");
-BOOTOPT_DECLARE(bochs_break, "bochs.break",
-                "boolean: stop at Bochs magic breakpoints (xchg %bx,%bx)");
-BOOTOPT_DECLARE(apic, "apic",
-                "local APIC mode: auto (x2APIC when present) or xapic");
+/*
+ * Options are declared (BOOTOPT_DECLARE) in the file that reads them, so
+ * the list of known options is always exactly what the kernel uses.
+ */
 
 /* Bounds of the linker set; GNU ld defines these for "set_bootopt". */
 extern const struct bootopt_decl __start_set_bootopt[];
