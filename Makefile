@@ -111,12 +111,14 @@ deps-gdb:
 test: 
 	@tools/deps.sh build qemu host
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory KERNCONF=TINYFIFO all
 	@test/run-all.sh
 
 test-host:
 	@test/host/run-host-tests.sh
 
 test-boot: all
+	@$(MAKE) --no-print-directory KERNCONF=TINYFIFO all
 	@test/boot-tests.sh
 
 format:

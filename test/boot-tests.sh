@@ -53,6 +53,19 @@ boot mem24M        --mem 24M --expect fail --expect-line "not enough memory"
 # Malformed boot options: warnings, then a normal run.
 boot bad-bootopts  --cmdline "test=all smp.max=abc bogus=1 =x" \
                    --expect-line "bootopt:"
+# LWKT fault injection: a CPU that ignores its queues for 1.5 s makes
+# senders' watchdogs warn, and the system recovers when it resumes.
+boot ipiq-stall    --smp 8 --cmdline "test=ipiq ipiq.stall=1,1500" \
+                   --expect-line "ipiq: warning"
+# Dropping every message must be caught (the watchdog panics).
+boot ipiq-drop     --smp 8 --cmdline "test=ipiq ipiq.drop=1" --expect fail \
+                   --expect-line "stuck"
+# A thread overflowing its stack hits its guard page: a clear panic.
+boot stack-overflow --smp 2 --cmdline "test=lwkt lwkt.overflow_test=1" \
+                   --expect fail --expect-line "thread stack overflow"
+# 8-entry FIFOs (conf/TINYFIFO): both sides flood each other, no deadlock.
+boot tinyfifo      --smp 8 --elf "$top/build/TINYFIFO/kernel.elf" \
+                   --cmdline "test=ipiq,msgport,lwkt"
 # ---------------------------------------------------------------------
 
 if [[ ${BOOT_LIST:-0} == 1 ]]; then
@@ -99,8 +112,9 @@ for i in "${selected[@]}"; do
 	n=$((n + 1))
 	name=${names[i]}
 	eval "row=(${rows[i]})" # safe: each word was quoted with printf %q
-	args=("${defaults[@]}" "${row[@]}" --name "$name" --index "$n"
-		--elf "$elf" --timeout "${BOOT_TIMEOUT:-120}")
+	# Rows may override the kernel (--elf) and the timeout.
+	args=("${defaults[@]}" --elf "$elf" --timeout "${BOOT_TIMEOUT:-120}"
+		"${row[@]}" --name "$name" --index "$n")
 
 	# Pass run-qemu.sh's output through as it comes, holding back one
 	# line so its last line (the boot's summary) can be kept out.

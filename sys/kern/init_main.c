@@ -20,20 +20,30 @@ void mi_startup(void) __noreturn;
 
 BOOTOPT_DECLARE(console_opt, "console", "interactive: serial debug shell");
 
+/*
+ * The per-CPU counters as one table, read from each CPU's globaldata
+ * through its per-CPU window: IPIs are hardware interrupts sent and
+ * taken, msgs are IPI-queue messages, "avoided" counts messages that
+ * needed no IPI because the target was already draining, "full" counts
+ * sends that found the FIFO full (backpressure).
+ */
 static void
 print_counters(void)
 {
 	int cpu;
 
 	kprintf("per-CPU counters:\n");
-	kprintf("  %4s %10s %10s %10s %10s %10s %10s\n", "cpu", "ipi-sent",
-	        "ipi-recv", "invlpg", "invltlb", "cmap", "traps");
+	kprintf("  %4s %9s %9s %9s %9s %8s %6s %9s %8s %7s %6s\n", "cpu",
+	    "ipi-sent", "ipi-recv", "msgs-sent", "msgs-recv", "avoided",
+	    "full", "invlpg", "invltlb", "cmap", "traps");
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		const struct pcpu_counters *c = &globaldata_find(cpu)->gd_cnt;
 
-		kprintf("  %4d %10lu %10lu %10lu %10lu %10lu %10lu\n", cpu,
-		        c->pc_ipi_sent, c->pc_ipi_recv, c->pc_invlpg,
-		        c->pc_invltlb, c->pc_cmap_use, c->pc_traps);
+		kprintf("  %4d %9lu %9lu %9lu %9lu %8lu %6lu %9lu %8lu %7lu "
+			"%6lu\n",
+		    cpu, c->pc_ipi_sent, c->pc_ipi_recv, c->pc_ipiq_sent,
+		    c->pc_ipiq_recv, c->pc_ipi_avoided, c->pc_ipiq_full,
+		    c->pc_invlpg, c->pc_invltlb, c->pc_cmap_use, c->pc_traps);
 	}
 }
 

@@ -194,10 +194,17 @@ ipiq_put(int target, ipifunc_t func, void *arg1, uint64_t arg2, uint32_t *seqp)
 	while (!ipiq_fifo_put(q, func, arg1, arg2, &seq)) {
 		/* Full: keep our own queues moving until there is room. */
 		if (start == 0) {
+			/*
+			 * One IPI is enough: every queued message was either
+			 * announced already or queued passively, and this one
+			 * makes the target drain them all.  Sending one per
+			 * spin only floods a CPU that is already busy
+			 * draining.
+			 */
 			start = nanouptime();
 			me->gd_cnt.pc_ipiq_full++;
+			cpu_send_ipiq(target);
 		}
-		cpu_send_ipiq(target);
 		wait_step();
 		watchdog_check(start, &warned, target, "on a full FIFO to", q);
 	}
