@@ -121,6 +121,9 @@ test-boot: all
 	@$(MAKE) --no-print-directory KERNCONF=TINYFIFO all
 	@test/boot-tests.sh
 
+test-scale: all
+	@test/scale-tests.sh
+
 format:
 	@clang-format -i $$(find sys test tools -name '*.[ch]')
 
