@@ -134,6 +134,12 @@ build_phys_avail(void)
 		kprintf("machdep: warning: memory map too fragmented; %d "
 			"ranges ignored\n",
 		    phys_avail.pr_dropped);
+	/* The direct map is one PML4 slot: RAM above 512 GiB is unused. */
+	if (phys_avail.pr_n > 0 &&
+	    phys_avail.pr[phys_avail.pr_n - 1].pr_end > NBPML4) {
+		kprintf("machdep: warning: RAM above 512 GiB is not used\n");
+		phys_ranges_remove(&phys_avail, NBPML4, UINT64_MAX);
+	}
 	if (phys_avail.pr_n > 0)
 		top = phys_avail.pr[phys_avail.pr_n - 1].pr_end;
 	return top;
