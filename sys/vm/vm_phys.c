@@ -132,7 +132,9 @@ phys_ranges_steal(struct phys_ranges *rs, uint64_t size, uint64_t align,
 {
 	int i;
 
-	if (size == 0 || align == 0 || (align & (align - 1)) != 0)
+	/* A size above the physical limit cannot fit (and would wrap). */
+	if (size == 0 || size > PHYS_ADDR_MAX || align == 0 ||
+	    (align & (align - 1)) != 0)
 		return 0;
 	size = roundup2(size, PHYS_PAGE);
 	for (i = 0; i < rs->pr_n; i++) {

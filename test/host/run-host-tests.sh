@@ -14,8 +14,13 @@ cd "$(dirname "$0")/../.."
 out=build/host
 mkdir -p "$out"
 CC=${CC:-gcc}
-base_flags=(-std=gnu11 -g -O1 -DKERNEL_HOST -Isys -Isys/cpu/x86_64 -Itest/host
-	-Wall -Wextra -Werror -pthread)
+# <cpu/...> and <machine/...> resolve through two links, as in the kernel
+# build (see the Makefile), so MD pure code such as multiboot.c builds too.
+mkdir -p "$out/include"
+ln -sfn "$PWD/sys/cpu/x86_64/include" "$out/include/cpu"
+ln -sfn "$PWD/sys/platform/pc64/include" "$out/include/machine"
+base_flags=(-std=gnu11 -g -O1 -DKERNEL_HOST -Isys -Isys/cpu/x86_64
+	-I"$out/include" -Itest/host -Wall -Wextra -Werror -pthread)
 
 directive() { # directive FILE NAME: the text after "NAME:" in FILE
 	sed -n "s|.*/\* $2: \(.*\) \*/.*|\1|p" "$1" | head -n 1
