@@ -280,6 +280,29 @@ pmap_kpromote(vm_offset_t va)
 	return 0;
 }
 
+/*
+ * Remove a 2 MiB mapping that pmap_kpromote() made in KVA (its PT page is
+ * already gone) and invalidate it on this CPU only, like pmap_kremove().
+ * Returns 0, or -1 when va is not a 2 MiB-mapped KVA address.  Only KVA
+ * is accepted so the kernel image's promoted chunks can never be removed.
+ */
+int
+pmap_kremove_2m(vm_offset_t va)
+{
+	pt_entry_t *pdpt, *pd;
+
+	if ((va & (NBPDR - 1)) != 0 || va < KVA_MIN_ADDRESS ||
+	    va >= KVA_MAX_ADDRESS)
+		return -1;
+	pdpt = pt_va(kpml4[pml4_index(va)] & PG_FRAME);
+	pd = pt_va(pdpt[pdp_index(va)] & PG_FRAME);
+	if ((pd[pd_index(va)] & (PG_V | PG_PS)) != (PG_V | PG_PS))
+		return -1;
+	__atomic_store_n(&pd[pd_index(va)], 0, __ATOMIC_SEQ_CST);
+	count_invlpg(va); /* one invlpg drops the whole 2 MiB entry */
+	return 0;
+}
+
 int
 pmap_count_kernel_pml4e(void)
 {

@@ -21,5 +21,6 @@ void pmap_bootstrap(struct phys_ranges *avail, vm_paddr_t max_ram);
 void pmap_prvspace_init(int cpuid); /* back one CPU's per-CPU pages */
 pt_entry_t *pmap_kpte(vm_offset_t va); /* 4K PTE of a kernel va, or NULL */
 int pmap_count_kernel_pml4e(void);
+int pmap_kremove_2m(vm_offset_t va); /* undo a KVA pmap_kpromote() */
 
 #endif /* !_MACHINE_PMAP_H_ */
