@@ -108,11 +108,13 @@ deps-run:
 deps-gdb:
 	@tools/deps.sh build qemu gdb
 
-test: 
-	@tools/deps.sh build qemu host
+# make test: everything CI runs, summed into one closing line.
+test:
+	@tools/deps.sh build qemu host bochs gdb
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory KERNCONF=TINYFIFO all
-	@test/run-all.sh
+	@test/run-all.sh host boot "bochs=$(MAKE) --no-print-directory -s test-bochs" \
+	    "gdb=$(MAKE) --no-print-directory -s test-gdb"
 
 test-host:
 	@test/host/run-host-tests.sh
