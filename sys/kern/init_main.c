@@ -9,12 +9,14 @@
  * into its exit status for the harness.
  */
 #include <sys/bootopt.h>
+#include <sys/clock.h>
 #include <sys/cpu.h>
 #include <sys/globaldata.h>
 #include <sys/ktest.h>
 #include <sys/lwkt_ipiq.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
+#include <vm/pmap.h>
 
 void mi_startup(void) __noreturn;
 
@@ -45,6 +47,23 @@ print_counters(void)
 		    c->pc_ipiq_recv, c->pc_ipi_avoided, c->pc_ipiq_full,
 		    c->pc_invlpg, c->pc_invltlb, c->pc_cmap_use, c->pc_traps);
 	}
+	/*
+	 * TLB shootdowns: flushes started here, invalidation messages sent
+	 * and received, acknowledgements, targets skipped because they were
+	 * halted (deferred) and the full flushes they did on wakeup, and
+	 * the time initiators spent waiting for acknowledgements.
+	 */
+	kprintf("  %4s %9s %9s %9s %9s %9s %9s %10s\n", "cpu", "shootdown",
+	    "inv-sent", "inv-recv", "inv-acks", "deferred", "idle-fl",
+	    "wait-us");
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		const struct pcpu_counters *c = &globaldata_find(cpu)->gd_cnt;
+
+		kprintf("  %4d %9lu %9lu %9lu %9lu %9lu %9lu %10lu\n", cpu,
+		    c->pc_shootdowns, c->pc_inval_sent, c->pc_inval_recv,
+		    c->pc_inval_acks, c->pc_inval_deferred,
+		    c->pc_inval_idle_flush, c->pc_inval_wait_ns / NS_PER_US);
+	}
 }
 
 /* The "main" thread: the default workload. */
@@ -66,6 +85,7 @@ mi_startup(void)
 	cpu_mp_start();
 	lwkt_ipiq_bootopts();
 	lwkt_init();
+	pmap_mp_init();
 	lwkt_create(mi_main, NULL, "main", 0, TDPRI_NORMAL);
 	/* The boot context becomes CPU 0's idle thread. */
 	lwkt_idle_loop();

@@ -25,6 +25,12 @@
  * the hlt instead of being lost, and its handler preempts the idle
  * thread on the way out.
  *
+ * Address spaces: a thread runs on td_pmap (NULL: the kernel pmap).  The
+ * switch calls pmap_activate() before cpu_switch() when the next thread's
+ * pmap differs, with interrupts off, so this CPU's CR3 (and its bit in
+ * pm_active, see sys/platform/pc64/pmap_inval.c) always matches
+ * curthread->td_pmap whenever interrupts are enabled.
+ *
  * Exited threads are put on their CPU's dead list by the thread that
  * runs after them (it is then off their stack) and recycled through a
  * global free pool, so thread stacks are never unmapped and need no TLB
@@ -39,6 +45,7 @@
 #include <sys/malloc.h>
 #include <sys/spinlock.h>
 #include <sys/systm.h>
+#include <vm/pmap.h>
 #include <vm/vm_kern.h>
 
 _Static_assert(__builtin_offsetof(struct thread, td_sp) == 40, "swtch.S TD_SP");
@@ -276,6 +283,8 @@ lwkt_switch(void)
 		struct thread *prev;
 
 		ntd->td_switchin++;
+		if (ntd->td_pmap != td->td_pmap)
+			pmap_activate(ntd->td_pmap);
 		gd->gd_curthread = ntd;
 		prev = cpu_switch(td, ntd);
 		switch_finish(prev);
@@ -322,6 +331,16 @@ lwkt_intr_return(void)
 		return;
 	if (gd->gd_reqflags != 0)
 		lwkt_crit_exit_slow();
+}
+
+void
+lwkt_set_pmap(struct pmap *pm)
+{
+	uint64_t fl = cpu_intr_disable();
+
+	curthread->td_pmap = pm;
+	pmap_activate(pm);
+	cpu_intr_restore(fl);
 }
 
 void
@@ -384,6 +403,7 @@ lwkt_create(void (*func)(void *), void *arg, const char *name, int cpu, int pri)
 	td->td_snext = td->td_sprev = NULL;
 	td->td_waitmsg = NULL;
 	td->td_switchin = 0;
+	td->td_pmap = NULL;
 	strlcpy(td->td_name, name, sizeof(td->td_name));
 	/* A switched-out frame: 6 saved registers, then the trampoline. */
 	sp = (uint64_t *)(td->td_kstack + td->td_kstack_size) - 9;

@@ -35,6 +35,13 @@ struct pcpu_counters {
 	uint64_t pc_ipiq_recv;	      /* IPI-queue messages run here */
 	uint64_t pc_ipi_avoided;      /* sends that needed no hardware IPI */
 	uint64_t pc_ipiq_full;	      /* sends that found a FIFO full */
+	uint64_t pc_shootdowns;	      /* invalidation flushes started here */
+	uint64_t pc_inval_sent;	      /* invalidation messages sent */
+	uint64_t pc_inval_recv;	      /* invalidation messages received */
+	uint64_t pc_inval_acks;	      /* invalidations acknowledged */
+	uint64_t pc_inval_deferred;   /* targets skipped: halted, flush later */
+	uint64_t pc_inval_idle_flush; /* deferred full flushes done on wakeup */
+	uint64_t pc_inval_wait_ns;    /* ns spent waiting for acks */
 };
 
 struct globaldata {

@@ -50,6 +50,7 @@
 #define TD_NAMELEN       24
 
 struct lwkt_msg;
+struct pmap;
 
 struct thread {
 	struct thread *td_next;        /* run queue / dead list link */
@@ -72,6 +73,7 @@ struct thread {
 	struct thread *td_snext;       /* sleep queue link */
 	struct thread *td_sprev;       /* sleep queue back link */
 	char td_name[TD_NAMELEN];      /* for diagnostics */
+	struct pmap *td_pmap;          /* address space (NULL: kernel) */
 };
 
 /* Thread creation, exit and scheduling (sys/kern/lwkt_thread.c). */
@@ -86,6 +88,8 @@ void lwkt_switch(void);                  /* run the best runnable thread */
 void lwkt_yield(void);                   /* let equal priorities run */
 void lwkt_migrate(int cpu);              /* move curthread to cpu */
 void lwkt_setpri_self(int pri);
+/* Run curthread on pm from now on (NULL: the kernel pmap). */
+void lwkt_set_pmap(struct pmap *pm);
 /* Sleep until wakeup(ident) or timo_ms (0: forever); 0 or EWOULDBLOCK. */
 int tsleep(const volatile void *ident, int flags, const char *wmesg,
            int timo_ms);

@@ -24,6 +24,7 @@
 #include <machine/globaldata.h>
 #include <machine/intr.h>
 #include <machine/pmap.h>
+#include <machine/pmap_inval.h>
 #include <machine/vmparam.h>
 #include <platform/pc64/acpi.h>
 #include <sys/bootopt.h>
@@ -169,14 +170,22 @@ cpu_pause_hint(void)
 	cpu_pause();
 }
 
+/*
+ * Halt until an interrupt.  While gd_idle_halted is set, TLB shootdowns
+ * may skip this CPU and leave it a full flush to do on wakeup, which the
+ * interrupt's trap() does first thing, and pmap_inval_wakeup() here
+ * repeats (a no-op then) in case hlt ended some other way.
+ */
 void
 cpu_idle_halt(void)
 {
 	cpu_disable_intr();
+	pmap_inval_halt_enter();
 	if (!lwkt_ipiq_pending())
 		cpu_sti_hlt(); /* atomic: no wakeup lost between them */
-	else
-		cpu_enable_intr();
+	cpu_disable_intr();
+	pmap_inval_wakeup();
+	cpu_enable_intr();
 }
 
 /* The 8259 PICs: remap them away from the exception vectors and mask. */

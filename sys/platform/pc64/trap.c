@@ -19,6 +19,7 @@
 #include <cpu/cpufunc.h>
 #include <machine/globaldata.h>
 #include <machine/intr.h>
+#include <machine/pmap_inval.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
 
@@ -124,6 +125,12 @@ trap(struct trapframe *tf)
 {
 	uint64_t vec = tf->tf_trapno;
 
+	/*
+	 * Woken from hlt: do the TLB flush initiators deferred while we were
+	 * halted before any handler body runs (pmap_inval.c).
+	 */
+	if (trap_gs_ready && __predict_false(mdcpu->gd_idle_halted))
+		pmap_inval_wakeup();
 	if (vec >= IDT_NEXCEPTIONS) {
 		if (intr_handlers[vec] != NULL) {
 			intr_handlers[vec](tf);

@@ -29,6 +29,9 @@
 #include <machine/vmparam.h>
 #include <sys/globaldata.h>
 
+struct pmap;
+struct pmap_inval_flight;
+
 #ifndef MAXCPU
 #define MAXCPU 256 /* normally set by the kernel config */
 #endif
@@ -43,6 +46,10 @@ struct mdglobaldata {
 	struct privatespace *gd_prvspace; /* this CPU's window */
 	uint64_t gd_tsc_freq;	 /* copy of the calibrated TSC rate */
 	uint32_t gd_lapic_timer_ticks; /* timer initial count */
+	struct pmap *gd_curpmap;  /* user pmap in CR3, NULL: kernel only */
+	volatile int gd_idle_halted; /* in hlt: flushes may be deferred */
+	volatile int gd_inval_pending; /* a deferred full flush is owed */
+	struct pmap_inval_flight *gd_inval_pool; /* shootdown records */
 };
 
 struct gdtpage {

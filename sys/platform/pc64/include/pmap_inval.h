@@ -1,0 +1,53 @@
+/*
+ * TLB shootdown internals shared by pmap.c, trap.c and mp_machdep.c
+ * (sys/platform/pc64/pmap_inval.c).  The batch API itself is in
+ * <vm/pmap.h>.
+ */
+#ifndef _MACHINE_PMAP_INVAL_H_
+#define _MACHINE_PMAP_INVAL_H_
+
+#include <sys/cpumask.h>
+#include <sys/types.h>
+#include <vm/pmap.h>
+
+/*
+ * One flush in flight: what the initiator sent, read by every target.
+ * Records live in a per-CPU pool (not on the initiator's stack), so a
+ * target never touches freed memory even when the initiator stopped
+ * waiting (pmap.nowait=1).  fl_refs is 0 while the record is free; the
+ * initiator allocates it with refs = targets + 1 and every party drops
+ * one reference as its last access.
+ */
+struct pmap_inval_flight {
+	volatile int fl_refs;    /* 0: free; else targets + initiator */
+	volatile int fl_pending; /* targets that have not acknowledged */
+	cpumask_t fl_pendmask;   /* which ones (for the watchdog) */
+	struct pmap *fl_pmap;    /* the address space */
+	bool fl_all;             /* flush everything, not the ranges */
+	int fl_nranges;          /* ranges in fl_sva/fl_eva */
+	vm_offset_t fl_sva[PMAP_INVAL_NRANGES]; /* range starts */
+	vm_offset_t fl_eva[PMAP_INVAL_NRANGES]; /* range ends (exclusive) */
+	int fl_cpu;                             /* the initiator */
+	uint64_t fl_seq;      /* initiator's flush number, diagnostics */
+	uint64_t fl_start_ns; /* when it was sent */
+};
+
+#define PMAP_INVAL_NFLIGHT 8 /* records per CPU (flushes in flight) */
+
+/* Queue [sva, eva) (page aligned) for invalidation on b. */
+void pmap_inval_add(struct pmap_inval_batch *b, vm_offset_t sva,
+                    vm_offset_t eva);
+/* Queue a page-table page or frame to free once b's flush completes. */
+void pmap_inval_defer_page(struct pmap_inval_batch *b, struct vm_page *m);
+/* Pools and boot options; the kernel pmap becomes active everywhere. */
+void pmap_inval_init(struct pmap *kpm);
+/*
+ * Idle deferral.  The idle loop calls halt_enter with interrupts off
+ * right before sti;hlt; pmap_inval_wakeup() runs first thing on wakeup
+ * (top of trap() and right after hlt) and does the flush that initiators
+ * skipped while this CPU was halted.
+ */
+void pmap_inval_halt_enter(void);
+void pmap_inval_wakeup(void);
+
+#endif /* !_MACHINE_PMAP_INVAL_H_ */

@@ -1,0 +1,508 @@
+/*
+ * pmap_inval.c - TLB shootdowns as asynchronous messages.
+ *
+ * A CPU that changed page-table entries (the initiator) queues the
+ * affected ranges on a struct pmap_inval_batch.  pmap_inval_batch_flush()
+ * snapshots the pmap's pm_active, invalidates locally when this CPU is in
+ * it, and sends ONE message per other target CPU through the LWKT IPI
+ * queues (lwkt_send_ipiq_mask: the FIFO layer already skips the hardware
+ * IPI when a target is draining).  The message points at a flight record
+ * holding the ranges (or "flush all" above pmap_inval_ceiling pages); the
+ * target's drain runs pmap_inval_ipi(), which invalidates and acknowledges
+ * by decrementing fl_pending.  pmap_inval_batch_wait() waits for the
+ * count to reach zero and only then frees the frames and page-table pages
+ * queued on the batch.  While it waits the CPU keeps draining its own
+ * IPI queues, so two CPUs shooting each other down both make progress,
+ * and a watchdog warns after 1 s and panics after 10 s naming the
+ * pending CPUs and their queue indexes.
+ *
+ * Invariant (pm_active).  At the moment wait() returns, no CPU holds a
+ * TLB entry made from a PTE value the initiator replaced before its
+ * flush.  The argument, with every step below a seq_cst operation (x86:
+ * locked RMWs, plain loads) and CR3 loads serializing:
+ *
+ *   pmap_activate(next) on CPU C:  set C in next->pm_active; load CR3;
+ *                                  clear C in prev->pm_active.
+ *   initiator I:                   update PTEs (xchg/cmpxchg);
+ *                                  snapshot pm_active; message targets.
+ *
+ *   - C in the snapshot: C gets a message and invalidates (or, if it
+ *     has meanwhile left the pmap, its CR3 load already dropped every
+ *     entry: user mappings are never global and there is no PCID).
+ *   - C not in the snapshot but running on the pmap: C's set came after
+ *     I's snapshot in the total order, hence after I's PTE update, and
+ *     C's CR3 load (after its set) flushed the TLB: its walks read the
+ *     new PTEs.
+ *   - C not in the snapshot and not running on it: C's clear came
+ *     before the snapshot, and its CR3 load before the clear, so C has
+ *     no entry for the pmap at all.
+ * The kernel pmap counts as active on every online CPU (its entries are
+ * global and survive CR3 loads), so kernel shootdowns go to all of them.
+ * The paging-structure caches are covered by the same messages: a freed
+ * page-table page always adds a page of its span to the batch, and
+ * INVLPG of an address drops the cached upper-level entries used for it.
+ *
+ * Invariant (idle deferral).  A halted CPU need not be interrupted: it
+ * flushes its whole TLB before it runs anything that could use a stale
+ * entry.  Initiator, per target T:  if T.halted { T.pending = 1;
+ * if T.halted: count T as acknowledged }.  T:  halted = 1; hlt; on wakeup
+ * (first thing in trap(), and right after hlt) halted = 0; if
+ * xchg(pending, 0) flush all.  Dekker: I writes pending then reads
+ * halted; T writes halted = 0 then reads pending.  If I read halted == 1,
+ * that read precedes T's clear in the total order, so T's read of
+ * pending (after the clear) sees 1 and T flushes before running any
+ * interrupt handler body or thread.  The entry path before that check
+ * touches only the IDT, kernel text and the idle stack, whose mappings
+ * never change.  Threads that run on a user pmap are never halted (the
+ * idle thread runs on the kernel pmap), so in practice this saves the
+ * wakeups of kernel shootdowns (pmap_kremove, pmap_qremove).
+ */
+#include <machine/pmap_inval.h>
+
+#include <cpu/cpufunc.h>
+#include <machine/globaldata.h>
+#include <machine/pmap.h>
+#include <sys/bootopt.h>
+#include <sys/clock.h>
+#include <sys/lwkt_ipiq.h>
+#include <sys/malloc.h>
+#include <sys/systm.h>
+#include <sys/thread.h>
+#include <vm/vm_page.h>
+
+BOOTOPT_DECLARE(
+    pmap_skip_remote, "pmap.skip_remote",
+    "debug: shootdowns skip the remote flush messages (stale TLBs)");
+BOOTOPT_DECLARE(
+    pmap_nowait, "pmap.nowait",
+    "debug: shootdowns do not wait for the targets' acknowledgements");
+BOOTOPT_DECLARE(pmap_no_idle_defer, "pmap.no_idle_defer",
+                "1: message halted CPUs too instead of deferring their flush");
+BOOTOPT_DECLARE(
+    pmap_inval_ceiling_opt, "pmap.inval_ceiling",
+    "pages above which a shootdown flushes the whole TLB (default 32)");
+
+/*
+ * The ceiling: above it a flush drops everything instead of page by page.
+ * Measured under QEMU TCG (-cpu max, 8 vCPUs on a 2-core host) by
+ * pmapmp_measure_ceiling, which prints it on every run (64 pages, 20
+ * repetitions, four runs): one INVLPG costs 180-370 ns; a full flush
+ * (CR3 reload) 3.1-7.9 us; touching 64 pages again costs 1.1-1.8 us after
+ * INVLPGs of other pages but 8.4-19.7 us after a full flush, i.e. each
+ * page of the target's working set costs ~120-280 ns to refill.  So n
+ * INVLPGs (~180n ns) beat one full flush (~3.2 us + refills) up to a few
+ * dozen pages for a working set of a few dozen pages; 32 splits it.  A
+ * boot option (pmap.inval_ceiling) or the variable changes it.
+ */
+#define PMAP_INVAL_CEILING_DEFAULT 32
+
+#define WATCHDOG_WARN_NS  (1 * NS_PER_S)
+#define WATCHDOG_PANIC_NS (10 * NS_PER_S)
+
+int pmap_inval_ceiling = PMAP_INVAL_CEILING_DEFAULT;
+int pmap_inval_idle_defer = 1;
+int pmap_inval_skip_remote;
+int pmap_inval_nowait;
+static volatile int inval_ready; /* pools exist, other CPUs serve */
+static struct pmap *kernel_pm;   /* pmap_kernel() */
+
+static struct mdglobaldata *
+md_find(int cpu)
+{
+	return (struct mdglobaldata *)globaldata_find(cpu);
+}
+
+void
+pmap_inval_init(struct pmap *kpm)
+{
+	int cpu;
+
+	kernel_pm = kpm;
+	pmap_inval_skip_remote = bootopt_get_bool("pmap.skip_remote", false);
+	pmap_inval_nowait = bootopt_get_bool("pmap.nowait", false);
+	pmap_inval_idle_defer = !bootopt_get_bool("pmap.no_idle_defer", false);
+	pmap_inval_ceiling = (int)bootopt_get_u64(
+	    "pmap.inval_ceiling", PMAP_INVAL_CEILING_DEFAULT, 0, 1u << 20);
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		md_find(cpu)->gd_inval_pool = kmalloc(
+		    PMAP_INVAL_NFLIGHT * sizeof(struct pmap_inval_flight),
+		    M_ZERO);
+		cpumask_atomic_set(&kpm->pm_active, cpu);
+	}
+	if (pmap_inval_skip_remote)
+		kprintf("pmap: DEBUG pmap.skip_remote=1: remote TLBs are "
+		        "never flushed\n");
+	if (pmap_inval_nowait)
+		kprintf("pmap: DEBUG pmap.nowait=1: shootdowns do not wait\n");
+	__atomic_store_n(&inval_ready, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+pmap_inval_batch_init(struct pmap_inval_batch *b, struct pmap *pm)
+{
+	memset(b, 0, sizeof(*b));
+	b->ib_pmap = pm;
+}
+
+void
+pmap_inval_add(struct pmap_inval_batch *b, vm_offset_t sva, vm_offset_t eva)
+{
+	int i = b->ib_nranges - 1;
+
+	if (b->ib_all) {
+		b->ib_npages += (eva - sva) / PAGE_SIZE;
+		return;
+	}
+	/* Coalesce with the last range: removals walk upwards. */
+	if (i >= 0 && sva <= b->ib_eva[i] && eva >= b->ib_sva[i]) {
+		vm_offset_t s = MIN(b->ib_sva[i], sva);
+		vm_offset_t e = MAX(b->ib_eva[i], eva);
+
+		b->ib_npages +=
+		    (e - s - (b->ib_eva[i] - b->ib_sva[i])) / PAGE_SIZE;
+		b->ib_sva[i] = s;
+		b->ib_eva[i] = e;
+		return;
+	}
+	b->ib_npages += (eva - sva) / PAGE_SIZE;
+	if (b->ib_nranges == PMAP_INVAL_NRANGES) {
+		b->ib_all = true;
+		return;
+	}
+	b->ib_sva[b->ib_nranges] = sva;
+	b->ib_eva[b->ib_nranges] = eva;
+	b->ib_nranges++;
+}
+
+void
+pmap_inval_defer_page(struct pmap_inval_batch *b, struct vm_page *m)
+{
+	m->pg_next = b->ib_free;
+	b->ib_free = m;
+}
+
+void
+pmap_inval_batch_defer_free(struct pmap_inval_batch *b, vm_paddr_t pa)
+{
+	pmap_inval_defer_page(b, phys_to_vm_page(pa));
+}
+
+static void
+free_list(struct vm_page *m)
+{
+	while (m != NULL) {
+		struct vm_page *next = m->pg_next;
+
+		m->pg_next = NULL;
+		vm_page_free(m);
+		m = next;
+	}
+}
+
+/* Invalidate ranges (or everything) of pm on this CPU. */
+static void
+inval_local(struct pmap *pm, bool all, int n, const vm_offset_t *sva,
+            const vm_offset_t *eva)
+{
+	struct globaldata *gd = mycpu;
+	int i;
+
+	if (all) {
+		/* Kernel entries are global: only a CR4.PGE toggle drops them. */
+		if (pm->pm_is_kernel)
+			invltlb_all();
+		else
+			load_cr3(rcr3());
+		gd->gd_cnt.pc_invltlb++;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		vm_offset_t va;
+
+		for (va = sva[i]; va < eva[i]; va += PAGE_SIZE) {
+			invlpg(va);
+			gd->gd_cnt.pc_invlpg++;
+		}
+	}
+}
+
+/*
+ * The invalidation service: runs on a target CPU in its IPI-queue drain.
+ * A CPU no longer on a user pmap has nothing to invalidate (its CR3 load
+ * flushed it); one still on it invalidates the ranges.  The two
+ * decrements are the last accesses to the record.
+ */
+static void
+pmap_inval_ipi(void *arg1, uint64_t arg2, void *frame)
+{
+	struct pmap_inval_flight *fl = arg1;
+	struct mdglobaldata *md = mdcpu;
+	struct pmap *pm = fl->fl_pmap;
+
+	(void)arg2;
+	(void)frame;
+	md->mi.gd_cnt.pc_inval_recv++;
+	if (pm->pm_is_kernel || md->gd_curpmap == pm)
+		inval_local(pm, fl->fl_all, fl->fl_nranges, fl->fl_sva,
+		            fl->fl_eva);
+	cpumask_atomic_clear(&fl->fl_pendmask, md->mi.gd_cpuid);
+	md->mi.gd_cnt.pc_inval_acks++;
+	__atomic_fetch_sub(&fl->fl_pending, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_sub(&fl->fl_refs, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Let our own incoming messages run while we wait for others. */
+static void
+wait_step(void)
+{
+	lwkt_process_ipiq();
+	intr_restore(intr_disable() | 0x200);
+	cpu_pause();
+}
+
+static void
+print_pending(const char *what, uint64_t waited, struct pmap_inval_flight *fl,
+              struct pmap_inval_batch *b)
+{
+	int me = mycpu->gd_cpuid, cpu;
+	cpumask_t pend;
+	char buf[96];
+
+	cpumask_copy_atomic(&pend, &fl->fl_pendmask);
+	cpumask_snprintf(buf, sizeof(buf), &pend);
+	kprintf("pmap: %s: cpu %d waited %lu ms for shootdown #%lu (batch %p "
+	        "flight %p pmap %p, %s, %d ranges, first %#lx-%#lx): %d "
+	        "pending: cpus %s\n",
+	        what, me, waited / NS_PER_MS, fl->fl_seq, b, fl, fl->fl_pmap,
+	        fl->fl_all ? "flush all" : "ranges", fl->fl_nranges,
+	        fl->fl_nranges > 0 ? fl->fl_sva[0] : 0,
+	        fl->fl_nranges > 0 ? fl->fl_eva[0] : 0, fl->fl_pending, buf);
+	CPUMASK_FOREACH(cpu, &pend)
+	{
+		struct mdglobaldata *t = md_find(cpu);
+		struct lwkt_ipiq *q = t->mi.gd_ipiq[me];
+
+		kprintf("pmap:   cpu %d: queue %d->%d windex %u rindex %u "
+		        "xindex %u, draining %d, halted %d, reqflags %#x\n",
+		        cpu, me, cpu, q->ip_windex, q->ip_rindex, q->ip_xindex,
+		        t->mi.gd_ipi_draining, t->gd_idle_halted,
+		        t->mi.gd_reqflags);
+	}
+}
+
+static void
+watchdog_check(uint64_t start, bool *warned, struct pmap_inval_flight *fl,
+               struct pmap_inval_batch *b)
+{
+	uint64_t waited = nanouptime() - start;
+
+	if (waited < WATCHDOG_WARN_NS)
+		return;
+	if (!*warned || waited >= WATCHDOG_PANIC_NS) {
+		print_pending(waited >= WATCHDOG_PANIC_NS ? "PANIC" : "warning",
+		              waited, fl, b);
+		*warned = true;
+	}
+	if (waited >= WATCHDOG_PANIC_NS)
+		panic("pmap: cpu %d stuck waiting for a TLB shootdown",
+		      mycpu->gd_cpuid);
+}
+
+/* A free record from this CPU's pool (interrupts off while claiming). */
+static struct pmap_inval_flight *
+flight_alloc(void)
+{
+	uint64_t start = 0, waited;
+	bool warned = false;
+
+	for (;;) {
+		struct pmap_inval_flight *pool = mdcpu->gd_inval_pool;
+		uint64_t fl = intr_disable();
+		int i;
+
+		for (i = 0; i < PMAP_INVAL_NFLIGHT; i++) {
+			if (__atomic_load_n(&pool[i].fl_refs,
+			                    __ATOMIC_ACQUIRE) == 0) {
+				pool[i].fl_refs = 1;
+				intr_restore(fl);
+				return &pool[i];
+			}
+		}
+		intr_restore(fl);
+		if (start == 0)
+			start = nanouptime();
+		wait_step();
+		waited = nanouptime() - start;
+		if (waited >= WATCHDOG_WARN_NS && !warned) {
+			/* Every record is held by targets that have not run. */
+			for (i = 0; i < PMAP_INVAL_NFLIGHT; i++)
+				print_pending("warning (no free record)",
+				              waited, &pool[i], NULL);
+			warned = true;
+		}
+		if (waited >= WATCHDOG_PANIC_NS)
+			panic("pmap: cpu %d: every shootdown record stays busy",
+			      mycpu->gd_cpuid);
+	}
+}
+
+/* Wait for the batch's flight (if any), then free what it protected. */
+static void
+wait_flight(struct pmap_inval_batch *b)
+{
+	struct pmap_inval_flight *fl = b->ib_flight;
+
+	if (fl != NULL) {
+		if (__atomic_load_n(&fl->fl_pending, __ATOMIC_ACQUIRE) != 0) {
+			uint64_t t0 = nanouptime();
+			bool warned = false;
+
+			KASSERT(
+			    mycpu->gd_spinlocks == 0,
+			    "pmap: waiting for a shootdown with a spin lock");
+			crit_enter();
+			while (__atomic_load_n(&fl->fl_pending,
+			                       __ATOMIC_ACQUIRE) != 0) {
+				wait_step();
+				watchdog_check(t0, &warned, fl, b);
+			}
+			crit_exit();
+			mycpu->gd_cnt.pc_inval_wait_ns += nanouptime() - t0;
+		}
+		__atomic_fetch_sub(&fl->fl_refs, 1, __ATOMIC_SEQ_CST);
+		b->ib_flight = NULL;
+	}
+	free_list(b->ib_free_flight);
+	b->ib_free_flight = NULL;
+}
+
+static bool
+batch_queued(const struct pmap_inval_batch *b)
+{
+	return b->ib_nranges > 0 || b->ib_all;
+}
+
+void
+pmap_inval_batch_flush(struct pmap_inval_batch *b)
+{
+	struct pmap *pm = b->ib_pmap;
+	struct pmap_inval_flight *fl = NULL;
+	struct globaldata *gd;
+	cpumask_t targets;
+	bool all, local;
+	int me, cpu, n, w;
+
+	if (!batch_queued(b))
+		return;
+	if (b->ib_flight != NULL)
+		wait_flight(b); /* one flight per batch */
+	all = b->ib_all || b->ib_npages > (uint64_t)pmap_inval_ceiling;
+	if (!__atomic_load_n(&inval_ready, __ATOMIC_ACQUIRE)) {
+		/* Early boot: this CPU is the only one using new mappings. */
+		inval_local(pm, all, b->ib_nranges, b->ib_sva, b->ib_eva);
+		goto out;
+	}
+	crit_enter(); /* stay on this CPU: "me" and my pm_active bit */
+	gd = mycpu;
+	me = gd->gd_cpuid;
+	/* The snapshot, after the PTE updates (seq_cst RMWs) above it. */
+	for (w = 0; w < CPUMASK_NWORDS; w++)
+		targets.cm_word[w] = __atomic_load_n(&pm->pm_active.cm_word[w],
+		                                     __ATOMIC_SEQ_CST);
+	local = pm->pm_is_kernel || cpumask_test(&targets, me);
+	cpumask_clear(&targets, me);
+	if (pmap_inval_skip_remote)
+		cpumask_zero(&targets);
+	if (pmap_inval_idle_defer) {
+		CPUMASK_FOREACH(cpu, &targets)
+		{
+			struct mdglobaldata *t = md_find(cpu);
+
+			if (!__atomic_load_n(&t->gd_idle_halted,
+			                     __ATOMIC_SEQ_CST))
+				continue;
+			__atomic_store_n(&t->gd_inval_pending, 1,
+			                 __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&t->gd_idle_halted,
+			                    __ATOMIC_SEQ_CST)) {
+				cpumask_clear(&targets, cpu);
+				gd->gd_cnt.pc_inval_deferred++;
+			}
+		}
+	}
+	n = cpumask_count(&targets);
+	gd->gd_cnt.pc_shootdowns++;
+	__atomic_fetch_add(&pm->pm_flushes, 1, __ATOMIC_RELAXED);
+	if (n > 0) {
+		fl = flight_alloc();
+		fl->fl_pmap = pm;
+		fl->fl_all = all;
+		fl->fl_nranges = b->ib_nranges;
+		memcpy(fl->fl_sva, b->ib_sva, sizeof(fl->fl_sva));
+		memcpy(fl->fl_eva, b->ib_eva, sizeof(fl->fl_eva));
+		fl->fl_cpu = me;
+		fl->fl_seq = gd->gd_cnt.pc_shootdowns;
+		fl->fl_start_ns = nanouptime();
+		fl->fl_pendmask = targets;
+		fl->fl_pending = n;
+		/* The FIFO's release store publishes the record. */
+		fl->fl_refs = n + 1;
+		lwkt_send_ipiq_mask(&targets, pmap_inval_ipi, fl, 0);
+		gd->gd_cnt.pc_inval_sent += (uint64_t)n;
+		b->ib_flight = fl;
+	}
+	/* Our own flush overlaps the targets'. */
+	if (local)
+		inval_local(pm, all, b->ib_nranges, b->ib_sva, b->ib_eva);
+	crit_exit();
+	if (pmap_inval_nowait && fl != NULL) {
+		/* Broken on purpose: forget the acknowledgements. */
+		__atomic_fetch_sub(&fl->fl_refs, 1, __ATOMIC_SEQ_CST);
+		b->ib_flight = NULL;
+	}
+out:
+	b->ib_free_flight = b->ib_free;
+	b->ib_free = NULL;
+	b->ib_nranges = 0;
+	b->ib_all = false;
+	b->ib_npages = 0;
+}
+
+bool
+pmap_inval_batch_done(struct pmap_inval_batch *b)
+{
+	return !batch_queued(b) && (b->ib_flight == NULL ||
+	                            __atomic_load_n(&b->ib_flight->fl_pending,
+	                                            __ATOMIC_ACQUIRE) == 0);
+}
+
+void
+pmap_inval_batch_wait(struct pmap_inval_batch *b)
+{
+	pmap_inval_batch_flush(b);
+	wait_flight(b);
+	/* Queued with nothing left to invalidate: nothing to wait for. */
+	free_list(b->ib_free);
+	b->ib_free = NULL;
+}
+
+void
+pmap_inval_halt_enter(void)
+{
+	__atomic_store_n(&mdcpu->gd_idle_halted, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+pmap_inval_wakeup(void)
+{
+	struct mdglobaldata *md = mdcpu;
+
+	if (!md->gd_idle_halted)
+		return;
+	__atomic_store_n(&md->gd_idle_halted, 0, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&md->gd_inval_pending, 0, __ATOMIC_SEQ_CST)) {
+		invltlb_all();
+		md->mi.gd_cnt.pc_invltlb++;
+		md->mi.gd_cnt.pc_inval_idle_flush++;
+	}
+}
