@@ -66,6 +66,13 @@ boot stack-overflow --smp 2 --cmdline "test=lwkt lwkt.overflow_test=1" \
 # 8-entry FIFOs (conf/TINYFIFO): both sides flood each other, no deadlock.
 boot tinyfifo      --smp 8 --elf "$top/build/TINYFIFO/kernel.elf" \
                    --cmdline "test=ipiq,msgport,lwkt"
+# The shootdown tests must see a missing remote flush: with it skipped
+# they report stale TLB entries, and without waiting for acks the exact
+# message counts break.  (Proves the tests can see the bug they test.)
+boot pmap-skip-remote --smp 8 --cmdline "test=pmapmp pmap.skip_remote=1" \
+                   --expect fail --expect-line "stale TLB"
+boot pmap-nowait   --smp 8 --cmdline "test=pmapmp pmap.nowait=1" \
+                   --expect fail
 # ---------------------------------------------------------------------
 
 if [[ ${BOOT_LIST:-0} == 1 ]]; then
