@@ -93,9 +93,17 @@ alltraps:
  * Returns 0, or -1 if the access faulted: trap() sees gd_onfault set and
  * resumes at the recovery label instead of panicking.  Used by tests that
  * prove guard pages are unmapped and read-only pages are read-only.
+ *
+ * gd_onfault is per CPU, so the probe runs with interrupts disabled: a
+ * thread preempted between setting and clearing it would otherwise leave
+ * it to another thread's probe on this CPU (which clears it), and the
+ * first thread's fault would then panic.  Exceptions are not masked by
+ * IF, so the fault itself is still taken.
  */
 	.globl	cpu_probe
 cpu_probe:
+	pushfq
+	cli
 	leaq	1f(%rip), %rax
 	movq	%rax, %gs:8			/* gd_onfault */
 	movq	(%rdi), %rax
@@ -103,8 +111,10 @@ cpu_probe:
 	jz	2f
 	movq	%rax, (%rdi)
 2:	movq	$0, %gs:8
+	popfq
 	xorl	%eax, %eax
 	ret
 1:	movq	$0, %gs:8
+	popfq
 	movl	$-1, %eax
 	ret
