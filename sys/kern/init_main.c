@@ -8,6 +8,7 @@
  * per-CPU counter table, then powers off with the result, which QEMU turns
  * into its exit status for the harness.
  */
+#include <sys/bench.h>
 #include <sys/bootopt.h>
 #include <sys/clock.h>
 #include <sys/cpu.h>
@@ -74,6 +75,7 @@ mi_main(void *arg)
 
 	(void)arg;
 	failed = ktest_run_selected();
+	failed += bench_run_selected(); /* bench=: after the tests */
 	print_counters();
 	cpu_poweroff(failed == 0 ? EXIT_PASS : EXIT_FAIL);
 }

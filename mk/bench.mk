@@ -1,0 +1,59 @@
+# Benchmark targets.  Included by the top-level Makefile; see
+# docs/PERFORMANCE.md for the workloads and the numbers.
+#
+#   make bench          bench=all at -smp $(BENCH_SMP) (default 2 8):
+#                       build/bench/results.json, the serial logs, a table
+#   make bench-scale    the same at -smp 2 4 8 16 32 64 (slow: opt-in),
+#                       into build/bench-scale/
+#   make bench-smoke    bench.runs=1 at -smp 2 into build/bench-smoke/,
+#                       closing "N passed, N failed" (passed: results were
+#                       produced and parsed); for `make test`, as the
+#                       test/run-all.sh part 'bench=make -s bench-smoke'
+#   make bench-compare A=old.json B=new.json
+#                       side-by-side medians and B/A per measurement
+#   make bench-plot [RESULTS="a.json b.json"]
+#                       PNG plots into docs/img (gnuplot-nox)
+#
+# Knobs: BENCH_LIST (bench=, default all), BENCH_RUNS (default 7),
+# BENCH_ARGS (more kernel options, e.g. "bench.k=1,2,4 bench.ms=50"),
+# BENCH_MODE=icount (deterministic -icount shift=4,sleep=off runs).
+
+BENCH_SMP       ?= 2 8
+BENCH_SCALE_SMP ?= 2 4 8 16 32 64
+BENCH_LIST      ?= all
+BENCH_RUNS      ?= 7
+BENCH_ARGS      ?=
+BENCH_MODE      ?= tcg
+BENCH_DIR       ?= build/bench
+RESULTS         ?= $(BENCH_DIR)/results.json
+PLOT_DIR        ?= docs/img
+
+.PHONY: bench-scale bench-smoke bench-compare bench-plot deps-plot
+
+# One place that knows how test/bench.sh is called; $(1) is the output
+# directory, $(2) the -smp list, $(3) the run count.
+bench_run = BENCH_OUT=$(1) BENCH_SMP="$(2)" BENCH_RUNS=$(3) \
+	BENCH_LIST="$(BENCH_LIST)" BENCH_ARGS="$(BENCH_ARGS)" \
+	BENCH_MODE=$(BENCH_MODE) BENCH_ELF=$(ELF) test/bench.sh
+
+bench: deps-run all
+	@$(call bench_run,$(BENCH_DIR),$(BENCH_SMP),$(BENCH_RUNS))
+
+bench-scale: deps-run all
+	@$(call bench_run,build/bench-scale,$(BENCH_SCALE_SMP),$(BENCH_RUNS))
+
+# Short on purpose: it checks that the benchmarks still run and their
+# output still parses, not how fast anything is.
+bench-smoke: deps-run all
+	@$(call bench_run,build/bench-smoke,2,1)
+
+bench-compare:
+	@test -n "$(A)" -a -n "$(B)" || \
+	    { echo "usage: make bench-compare A=old.json B=new.json" >&2; exit 2; }
+	@tools/bench-compare.sh "$(A)" "$(B)"
+
+deps-plot:
+	@tools/deps.sh plot
+
+bench-plot: deps-plot
+	@tools/bench-plot.sh -o $(PLOT_DIR) $(RESULTS)
