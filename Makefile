@@ -94,9 +94,13 @@ QEMU_ARGS = -M $(MACHINE) -cpu $(CPU) -smp $(SMP) -m $(MEM) -no-reboot \
 
 # make run: boot -smp 8 with the default workload; QEMU's exit status 33
 # is success (isa-debug-exit), anything else is passed on as failure.
+# CONSOLE=1 adds console=interactive: the debug shell (docs/DEBUGGING.md).
+CONSOLE  ?=
+RUN_ISO  := $(if $(CONSOLE),$(BUILD)/console.iso,$(ISO))
 run: deps-run all
-	@echo "== booting $(ISO): -M $(MACHINE) -smp $(SMP) -m $(MEM), cmdline: $(CMDLINE)"
-	@qemu-system-x86_64 $(QEMU_ARGS) -cdrom $(ISO); st=$$?; \
+	@$(if $(CONSOLE),tools/mkiso.sh $(ELF) "$(CMDLINE) console=interactive" $(RUN_ISO))
+	@echo "== booting $(RUN_ISO): -M $(MACHINE) -smp $(SMP) -m $(MEM), cmdline: $(CMDLINE)$(if $(CONSOLE), console=interactive)"
+	@qemu-system-x86_64 $(QEMU_ARGS) -cdrom $(RUN_ISO); st=$$?; \
 	    if [ $$st -eq 33 ]; then echo "== kernel reported success"; exit 0; \
 	    else echo "== kernel reported failure (QEMU exit status $$st)"; exit 1; fi
 
@@ -113,8 +117,10 @@ test:
 	@tools/deps.sh build qemu host bochs gdb
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory KERNCONF=TINYFIFO all
-	@test/run-all.sh host boot "bochs=$(MAKE) --no-print-directory -s test-bochs" \
-	    "gdb=$(MAKE) --no-print-directory -s test-gdb"
+	@test/run-all.sh host boot "console=test/run-console.sh" \
+	    "bochs=$(MAKE) --no-print-directory -s test-bochs" \
+	    "gdb=$(MAKE) --no-print-directory -s test-gdb" \
+	    "bench=$(MAKE) --no-print-directory -s bench-smoke"
 
 test-host:
 	@test/host/run-host-tests.sh

@@ -66,6 +66,13 @@ boot stack-overflow --smp 2 --cmdline "test=lwkt lwkt.overflow_test=1" \
 # 8-entry FIFOs (conf/TINYFIFO): both sides flood each other, no deadlock.
 boot tinyfifo      --smp 8 --elf "$top/build/TINYFIFO/kernel.elf" \
                    --cmdline "test=ipiq,msgport,lwkt"
+# A panic stops every other CPU and prints each one's thread and
+# backtrace: by the stop IPI, or (cpu 2 spinning with interrupts off) by
+# the NMI that follows when the IPI is not taken within 100 ms.
+boot panic-ipi     --smp 4 --cmdline "test=none panic.test=ipi" --expect fail \
+                   --expect-line "cpu 3 \(stopped by IPI\): APIC ID 3, thread \"idle3\""
+boot panic-nmi     --smp 4 --cmdline "test=none panic.test=nmi" --expect fail \
+                   --expect-line "cpu 2 \(stopped by NMI\): APIC ID 2, thread \"panic.spin\""
 # The shootdown tests must see a missing remote flush: with it skipped
 # they report stale TLB entries, and without waiting for acks the exact
 # message counts break.  (Proves the tests can see the bug they test.)
@@ -73,6 +80,13 @@ boot pmap-skip-remote --smp 8 --cmdline "test=pmapmp pmap.skip_remote=1" \
                    --expect fail --expect-line "stale TLB"
 boot pmap-nowait   --smp 8 --cmdline "test=pmapmp pmap.nowait=1" \
                    --expect fail
+# The shootdown stress suite (sys/vm/pmap_stress.c): every scenario for
+# 1 s must find nothing; with remote flushes skipped it must find stale
+# reads (proves the suite can see the bug it hunts).
+boot stress        --smp 8 --cmdline "test=none stress=all stress.seconds=1"
+boot stress-skip-remote --smp 8 \
+                   --cmdline "test=none stress=remap,kernel stress.seconds=2 pmap.skip_remote=1" \
+                   --expect fail --expect-line "stress: .*stale read on cpu"
 # ---------------------------------------------------------------------
 
 if [[ ${BOOT_LIST:-0} == 1 ]]; then

@@ -64,7 +64,15 @@ static bool
 suite_selected(const struct ktest_suite *s)
 {
 	const char *sel = bootopt_get("test");
+	const char *opt;
 
+	if (s->ks_option != NULL) {
+		/* Its own option selects it; test=all does not. */
+		opt = bootopt_get(s->ks_option);
+		if (opt != NULL && strcmp(opt, "none") != 0)
+			return true;
+		return sel != NULL && bootopt_list_has("test", s->ks_name);
+	}
 	if (sel == NULL || strcmp(sel, "none") == 0)
 		return false;
 	return strcmp(sel, "all") == 0 || bootopt_list_has("test", s->ks_name);

@@ -71,6 +71,13 @@ uint64_t lwkt_stack_overflow_check;
 
 static struct spinlock td_pool_lock = SPINLOCK_INITIALIZER("td_pool");
 static struct thread *td_pool; /* recycled threads with their stacks */
+/*
+ * Every thread lwkt_create() ever allocated, newest first, for the debug
+ * console.  Threads are recycled, never freed, and td_allnext is set once
+ * before the thread is published, so any CPU may walk the list without a
+ * lock (acquire on the head); exited threads in the pool have TDF_EXITING.
+ */
+static struct thread *lwkt_allthreads;
 
 void lwkt_thread_start(struct thread *prev);
 static void lwkt_timer_tick(void);
@@ -391,6 +398,12 @@ lwkt_create(void (*func)(void *), void *arg, const char *name, int cpu, int pri)
 		td->td_kstack = kmem_alloc_stack(LWKT_STACK_PAGES);
 		if (td->td_kstack == 0)
 			panic("lwkt_create: no KVA for a stack");
+		fl = cpu_intr_disable();
+		spin_lock(&td_pool_lock);
+		td->td_allnext = lwkt_allthreads;
+		__atomic_store_n(&lwkt_allthreads, td, __ATOMIC_RELEASE);
+		spin_unlock(&td_pool_lock);
+		cpu_intr_restore(fl);
 	}
 	td->td_next = td->td_prev = NULL;
 	td->td_gd = globaldata_find(cpu);
@@ -591,4 +604,48 @@ lwkt_idle_loop(void)
 		else
 			cpu_idle_halt();
 	}
+}
+
+/*
+ * Describe this CPU's threads for the debug console: the running one,
+ * then every other thread it owns (from lwkt_allthreads: runnable,
+ * sleeping, or blocked waiting for a message), then the idle thread.
+ * Owner CPU with interrupts off (an IPI message), so the flags and queues
+ * of its threads cannot change under the walk.
+ */
+int
+lwkt_thread_snapshot(struct lwkt_thread_info *out, int max)
+{
+	struct globaldata *gd = mycpu;
+	struct lwkt_pcpu *lp = pcpu(gd);
+	struct thread *cur = gd->gd_curthread, *td;
+	int n = 0;
+
+#define SNAP(t, st)                                                            \
+	do {                                                                   \
+		if (n < max) {                                                 \
+			strlcpy(out[n].ti_name, (t)->td_name,                  \
+			        sizeof(out[n].ti_name));                       \
+			out[n].ti_pri = (t)->td_pri;                           \
+			out[n].ti_flags = (t)->td_flags;                       \
+			out[n].ti_state = (st);                                \
+			out[n].ti_wmesg = (t)->td_wmesg;                       \
+		}                                                              \
+		n++;                                                           \
+	} while (0)
+	if (cur != NULL)
+		SNAP(cur, LWKT_TI_RUNNING);
+	for (td = __atomic_load_n(&lwkt_allthreads, __ATOMIC_ACQUIRE);
+	     td != NULL; td = td->td_allnext) {
+		if (td == cur || td->td_gd != gd ||
+		    (td->td_flags & TDF_EXITING))
+			continue;
+		SNAP(td, (td->td_flags & TDF_RUNQ)     ? LWKT_TI_RUNQ
+		         : (td->td_flags & TDF_SLEEPQ) ? LWKT_TI_SLEEP
+		                                       : LWKT_TI_BLOCKED);
+	}
+	if (cur != &lp->lp_idle && lwkt_ready)
+		SNAP(&lp->lp_idle, LWKT_TI_IDLE);
+#undef SNAP
+	return n;
 }

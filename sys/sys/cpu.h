@@ -27,5 +27,13 @@ struct cpumask;
 void cpu_send_ipiq_mask(const struct cpumask *mask);
 void cpu_set_tick_hook(void (*fn)(void)); /* per-CPU periodic tick */
 uint32_t cpu_tick_hz(void);		  /* its rate */
+/* Touch one word (write: read and write it back): 0, or -1 if it faulted. */
+int cpu_probe(const volatile void *va, int write);
+/* Read one word into *valp: 0, or -1 (nothing stored) if it faulted. */
+int cpu_fetch(const volatile void *va, uint64_t *valp);
+/* Write access that keeps the word (one locked RMW): 0, or -1 on fault. */
+int cpu_touch(const volatile void *va);
+/* The physical frame a page-table entry (pmap_kwalk's pw_entry) names. */
+vm_paddr_t cpu_pte_frame(uint64_t entry);
 
 #endif /* !_SYS_CPU_H_ */

@@ -35,16 +35,26 @@ struct ktest_suite {
 	void (*ks_teardown)(void);	  /* after each case, or NULL */
 	const struct ktest_case *ks_cases; /* the cases */
 	int ks_ncases;			  /* how many */
+	const char *ks_option;		  /* boot option selecting it, or NULL */
 };
 
 #define KTEST_CASE(fn) {#fn, fn}
 
 #define KTEST_SUITE(ident, name, setup, teardown, ...)                       \
+	KTEST_SUITE_OPT(ident, name, NULL, setup, teardown, __VA_ARGS__)
+
+/*
+ * A suite that boot option 'option' also selects (when given and not
+ * "none"), e.g. the stress suite with stress=.  test=all does not select
+ * it; test=NAME still does.  Its cases decide what the option asks for.
+ */
+#define KTEST_SUITE_OPT(ident, name, option, setup, teardown, ...)           \
 	static const struct ktest_case ident##_cases[] = {__VA_ARGS__};      \
 	static const struct ktest_suite ident##_suite                        \
 	    __attribute__((section("set_ktest"), used, aligned(8))) = {      \
 		name, setup, teardown, ident##_cases,                        \
-		(int)(sizeof(ident##_cases) / sizeof(ident##_cases[0]))}
+		(int)(sizeof(ident##_cases) / sizeof(ident##_cases[0])),     \
+		option}
 
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
     ...) __printflike(4, 5);

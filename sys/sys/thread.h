@@ -74,6 +74,7 @@ struct thread {
 	struct thread *td_sprev;       /* sleep queue back link */
 	char td_name[TD_NAMELEN];      /* for diagnostics */
 	struct pmap *td_pmap;          /* address space (NULL: kernel) */
+	struct thread *td_allnext;     /* lwkt_allthreads link; never unset */
 };
 
 /* Thread creation, exit and scheduling (sys/kern/lwkt_thread.c). */
@@ -99,6 +100,23 @@ void lwkt_intr_return(void);
 void lwkt_crit_exit_slow(void);
 extern volatile int lwkt_ready;            /* set once threads exist */
 extern uint64_t lwkt_stack_overflow_check; /* trap.c diagnostics */
+
+/* One thread as lwkt_thread_snapshot() saw it (debug console). */
+#define LWKT_TI_RUNNING 0 /* the CPU's current thread */
+#define LWKT_TI_RUNQ    1 /* runnable, waiting on a run queue */
+#define LWKT_TI_SLEEP   2 /* in tsleep */
+#define LWKT_TI_IDLE    3 /* the idle thread, not running */
+#define LWKT_TI_BLOCKED 4 /* descheduled, not sleeping (a message wait) */
+struct lwkt_thread_info {
+	char ti_name[TD_NAMELEN]; /* td_name */
+	int ti_pri;               /* td_pri */
+	uint32_t ti_flags;        /* td_flags */
+	int ti_state;             /* LWKT_TI_* */
+	const char *ti_wmesg;     /* td_wmesg (meaningful when sleeping) */
+};
+/* This CPU's threads into out[0..max-1]; returns the count (may be more
+ * than max).  Owner CPU, interrupts off. */
+int lwkt_thread_snapshot(struct lwkt_thread_info *out, int max);
 
 /* MD context switch (swtch.S): returns the thread switched away from. */
 struct thread *cpu_switch(struct thread *from, struct thread *to);

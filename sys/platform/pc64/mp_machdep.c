@@ -14,6 +14,12 @@
  * put back to sleep with INIT, and skipped: the boot never hangs.
  * Starting them one at a time is what lets all APs share one trampoline
  * page and one set of mp_ap_* parameters.
+ *
+ * A panic stops the other CPUs through stop_others() (below): a stop IPI,
+ * an NMI for the CPUs that do not answer it within 100 ms, then a report
+ * of what each CPU was running with its backtrace.  Every wait there is
+ * bounded, so a wedged CPU cannot keep the panic from reaching the
+ * harness.
  */
 #include <machine/md_var.h>
 
@@ -95,21 +101,163 @@ ipiq_vector(struct trapframe *tf)
 	lwkt_ipiq_intr(tf);
 }
 
-/* Panic on another CPU: stop here, forever, with interrupts off. */
-static void
-stop_vector(struct trapframe *tf)
+/*
+ * Stopping the other CPUs on a panic.  The panicking CPU sets stop_owner,
+ * sends IPI_VECTOR_STOP to everybody else and waits (bounded) for each
+ * CPU to record in stop_state[] how it stopped, with its trap frame and
+ * thread; a CPU that has interrupts disabled cannot take the IPI, so
+ * after STOP_WAIT_MS it gets an NMI, which trap() turns into
+ * mp_stop_self() while stop_owner is set.  A stopped CPU never returns
+ * from the handler, so its trap frame and stack stay valid for the
+ * panicking CPU to walk.  Every wait is bounded: a CPU that answers
+ * neither is reported as "did not answer" and the panic goes on.
+ */
+#define STOP_WAIT_MS 100 /* per round (IPI, then NMI) */
+
+struct cpu_stop_state {
+	volatile int cs_how;     /* STOP_*: set last, with release */
+	struct trapframe *cs_tf; /* the frame it stopped in */
+	struct thread *cs_td;    /* gd_curthread when it stopped */
+};
+
+static struct cpu_stop_state stop_state[MAXCPU]; /* by cpuid */
+static volatile int stop_owner = -1; /* cpuid stopping the others, or -1 */
+
+bool
+mp_stop_requested(void)
 {
-	(void)tf;
-	mycpu->gd_cnt.pc_ipi_vec_recv[1]++;
+	return __atomic_load_n(&stop_owner, __ATOMIC_ACQUIRE) >= 0;
+}
+
+/* Record how and where this CPU stopped, then halt for good. */
+void
+mp_stop_self(struct trapframe *tf, int how)
+{
+	struct globaldata *gd = mycpu;
+	struct cpu_stop_state *cs = &stop_state[gd->gd_cpuid];
+
 	cpu_disable_intr();
+	/* An NMI that lands after the IPI already stopped us: keep that. */
+	if (cs->cs_how == STOP_NONE && gd->gd_cpuid != stop_owner) {
+		cs->cs_tf = tf;
+		cs->cs_td = gd->gd_curthread;
+		__atomic_store_n(&cs->cs_how, how, __ATOMIC_RELEASE);
+	}
 	for (;;)
 		halt();
 }
 
+/* Panic on another CPU: stop here, forever, with interrupts off. */
+static void
+stop_vector(struct trapframe *tf)
+{
+	mycpu->gd_cnt.pc_ipi_vec_recv[1]++;
+	lapic_eoi();
+	mp_stop_self(tf, STOP_IPI);
+}
+
+/* Wait up to STOP_WAIT_MS for every other CPU to have recorded a stop. */
+static void
+stop_wait(int me)
+{
+	uint64_t deadline = nanouptime() + STOP_WAIT_MS * NS_PER_MS;
+	int cpu;
+
+	for (;;) {
+		bool all = true;
+
+		for (cpu = 0; cpu < ncpus; cpu++)
+			if (cpu != me &&
+			    __atomic_load_n(&stop_state[cpu].cs_how,
+			                    __ATOMIC_ACQUIRE) == STOP_NONE)
+				all = false;
+		if (all || nanouptime() > deadline)
+			return;
+		cpu_pause();
+	}
+}
+
+static const char *
+stop_how_name(int how)
+{
+	switch (how) {
+	case STOP_IPI:
+		return "stopped by IPI";
+	case STOP_NMI:
+		return "stopped by NMI";
+	default:
+		return "did not answer";
+	}
+}
+
+static const char *
+thread_name(const struct thread *td, char *buf, size_t len)
+{
+	if (td == NULL)
+		return "(none)";
+	/* Copy: the name is not ours to trust to be terminated. */
+	memcpy(buf, td->td_name, MIN(len - 1, sizeof(td->td_name)));
+	buf[MIN(len - 1, sizeof(td->td_name))] = '\0';
+	return buf;
+}
+
+/*
+ * Called by panic() (cpu_panic_stop_others) with interrupts off: stop
+ * every other CPU, then print what each was doing.  Bounded: at most two
+ * rounds of STOP_WAIT_MS.
+ */
 static void
 stop_others(void)
 {
+	int me = mycpu->gd_cpuid, cpu, expected = -1, n = 0;
+	char name[TD_NAMELEN + 1];
+
+	if (!__atomic_compare_exchange_n(&stop_owner, &expected, me, false,
+	                                 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return; /* somebody is already stopping everybody */
+	if (ncpus <= 1)
+		return;
+	kprintf("panic: stopping the other %d CPUs\n", ncpus - 1);
 	lapic_ipi_all_but_self(IPI_VECTOR_STOP);
+	stop_wait(me);
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		if (cpu != me && stop_state[cpu].cs_how == STOP_NONE) {
+			lapic_ipi_nmi(cpu_apicid[cpu]);
+			n++;
+		}
+	}
+	if (n > 0) {
+		kprintf("panic: %d CPU(s) ignored the stop IPI within %d ms: "
+		        "sent NMI\n",
+		        n, STOP_WAIT_MS);
+		stop_wait(me);
+	}
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		struct cpu_stop_state *cs = &stop_state[cpu];
+		struct globaldata *gd = globaldata_find(cpu);
+		int how = __atomic_load_n(&cs->cs_how, __ATOMIC_ACQUIRE);
+
+		if (cpu == me) {
+			kprintf(
+			    "cpu %d (panicking): APIC ID %u, thread \"%s\" "
+			    "(backtrace above)\n",
+			    cpu, cpu_apicid[cpu],
+			    thread_name(gd->gd_curthread, name, sizeof(name)));
+			continue;
+		}
+		kprintf(
+		    "cpu %d (%s): APIC ID %u, thread \"%s\"\n", cpu,
+		    stop_how_name(how), cpu_apicid[cpu],
+		    thread_name(how != STOP_NONE ? cs->cs_td : gd->gd_curthread,
+		                name, sizeof(name)));
+		if (how == STOP_NONE || cs->cs_tf == NULL)
+			continue;
+		kprintf("  rip %#lx rsp %#lx rflags %#lx (interrupts %s)\n",
+		        cs->cs_tf->tf_rip, cs->cs_tf->tf_rsp,
+		        cs->cs_tf->tf_rflags,
+		        (cs->cs_tf->tf_rflags & PSL_I) ? "on" : "off");
+		db_print_backtrace(cs->cs_tf->tf_rbp, cs->cs_tf->tf_rip);
+	}
 }
 
 void
@@ -262,10 +410,12 @@ ap_gd_init(int cpu, uint32_t apicid)
 static int
 ap_stage(int cpu)
 {
-	int s = globaldata_find(cpu)->gd_stage;
+	int s = globaldata_find(cpu)->gd_stage; /* 5..7, from ap_init() */
 
 	if (s == 0)
-		s = (int)*tramp_word(mptramp_stage);
+		s = (int)__atomic_load_n(&mp_ap_stage, __ATOMIC_RELAXED); /* 4 */
+	if (s == 0)
+		s = (int)*tramp_word(mptramp_stage); /* 1..3, trampoline */
 	return s;
 }
 
@@ -276,6 +426,7 @@ start_ap(int cpu, uint32_t apicid)
 
 	ap_gd_init(cpu, apicid);
 	*tramp_word(mptramp_stage) = 0;
+	mp_ap_stage = 0;
 	mp_ap_cr3 = kernel_pml4_pa;
 	mp_ap_gd = (uint64_t)&CPU_prvspace[cpu].mdglobaldata;
 	mp_ap_stack = (uint64_t)CPU_prvspace[cpu].idlestack +

@@ -10,7 +10,10 @@
  * registers and a symbolized backtrace, then panic, which stops the other
  * CPUs and reports failure to the test harness.  A fault in the guard
  * page below the current thread's stack is reported as a thread stack
- * overflow.  After an interrupt handler, lwkt_intr_return() runs the
+ * overflow.  An NMI while a panic is stopping the CPUs
+ * (mp_stop_requested()) is the stop request for a CPU that ignored the
+ * stop IPI because its interrupts were off: it records its frame and
+ * halts for good (mp_machdep.c).  After an interrupt handler, lwkt_intr_return() runs the
  * work the handler deferred (an IPI-queue drain, a preemption) unless
  * the interrupted thread is in a critical section.
  */
@@ -154,6 +157,9 @@ trap(struct trapframe *tf)
 			return;
 		}
 	}
+	/* A panic on another CPU is stopping us and the IPI did not get in. */
+	if (vec == 2 && trap_gs_ready && mp_stop_requested())
+		mp_stop_self(tf, STOP_NMI);
 	if (vec == 2 && intr_handlers[2] == NULL && trap_gs_ready) {
 		kprintf("trap: NMI on cpu %d\n", mycpu->gd_cpuid);
 		return;

@@ -26,6 +26,12 @@ void tsc_calibrate(void);
 int cpu_apicid_to_cpuid(uint32_t apicid);
 extern uint32_t cpu_apicid[];
 extern uint64_t mp_online_ns;
+/* Panic: how a CPU stopped (mp_machdep.c); trap.c stops on an NMI. */
+#define STOP_NONE 0 /* not (yet) stopped */
+#define STOP_IPI  1 /* took IPI_VECTOR_STOP */
+#define STOP_NMI  2 /* ignored the IPI, took the NMI */
+bool mp_stop_requested(void);
+void mp_stop_self(struct trapframe *tf, int how) __noreturn;
 
 /* db_trace.c */
 void db_print_backtrace(uint64_t rbp, uint64_t rip);

@@ -1,0 +1,14 @@
+/*
+ * The TLB-shootdown stress suite (sys/vm/pmap_stress.c): ktest suite
+ * "stress", selected by the boot option stress=all|name,name (scenarios
+ * remap, initiators, switch, idle, ptpage, kernel, introff), with
+ * stress.seconds=N per scenario and stress.seed=N.  docs/PMAP.md,
+ * "Stress suite", describes the scenarios and how violations are found.
+ */
+#ifndef _VM_PMAP_STRESS_H_
+#define _VM_PMAP_STRESS_H_
+
+/* After the test run: the per-CPU summary table, if any scenario ran. */
+void pmap_stress_summary(void);
+
+#endif /* !_VM_PMAP_STRESS_H_ */
