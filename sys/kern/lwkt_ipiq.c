@@ -23,6 +23,16 @@
  * target's re-read of gd_ipimask comes after the sender's set (and the
  * target drains the message itself).  No message can fall between.
  *
+ * Coalescing.  The sender sets its bit with a test-and-set; when the bit
+ * was already set, it sends nothing.  That is safe because of the
+ * invariant: a set bit is an announcement the target has not taken yet
+ * (taking it is the drain's exchange of gd_ipimask), and it is owed a
+ * drain, by an IPI or by a drain in progress.  That drain exchanges the
+ * mask after our test-and-set, hence after our FIFO publish, so it sees
+ * our new message too.  Passive messages are announced in a separate
+ * gd_ipimask_passive, which owes nothing, so they never suppress the IPI
+ * of a later active message.
+ *
  * Deadlock freedom.  A sender that finds its FIFO full does not spin
  * with interrupts off: it drains its own incoming queues (with interrupts
  * enabled in between), so two CPUs flooding each other keep each other's
@@ -175,12 +185,18 @@ wait_step(void)
 }
 
 /*
- * Queue one message for target and announce it in its gd_ipimask.
- * Interrupts are off.  Returns true when the target needs a hardware IPI
- * (it is not draining) - the caller sends it, or not for passive sends.
+ * Queue one message for target and announce it.  Interrupts are off.
+ * Returns true when the target needs a hardware IPI - the caller sends
+ * it.  A passive message (wake false) is announced only in
+ * gd_ipimask_passive, which promises nothing: the target finds it at its
+ * next drain.  An active message is announced in gd_ipimask; if our bit
+ * there was already set, an earlier announcement of ours has not been
+ * taken yet, so a drain that will see this message is already owed (see
+ * the header) and no IPI is needed either.
  */
 static bool
-ipiq_put(int target, ipifunc_t func, void *arg1, uint64_t arg2, uint32_t *seqp)
+ipiq_put(int target, ipifunc_t func, void *arg1, uint64_t arg2, uint32_t *seqp,
+    bool wake)
 {
 	struct globaldata *me = mycpu, *tgd;
 	struct lwkt_ipiq *q;
@@ -209,11 +225,16 @@ ipiq_put(int target, ipifunc_t func, void *arg1, uint64_t arg2, uint32_t *seqp)
 		watchdog_check(start, &warned, target, "on a full FIFO to", q);
 	}
 	me->gd_cnt.pc_ipiq_sent++;
-	if (lwkt_ipiq_debug_drop == 0 ||
-	    me->gd_cnt.pc_ipiq_sent % (uint64_t)lwkt_ipiq_debug_drop != 0)
-		cpumask_atomic_set(&tgd->gd_ipimask, me->gd_cpuid);
 	*seqp = seq;
-	if (__atomic_load_n(&tgd->gd_ipi_draining, __ATOMIC_SEQ_CST)) {
+	if (lwkt_ipiq_debug_drop != 0 &&
+	    me->gd_cnt.pc_ipiq_sent % (uint64_t)lwkt_ipiq_debug_drop == 0)
+		return false; /* fault injection: never announced */
+	if (!wake) {
+		cpumask_atomic_set(&tgd->gd_ipimask_passive, me->gd_cpuid);
+		return false;
+	}
+	if (cpumask_atomic_testandset(&tgd->gd_ipimask, me->gd_cpuid) ||
+	    __atomic_load_n(&tgd->gd_ipi_draining, __ATOMIC_SEQ_CST)) {
 		me->gd_cnt.pc_ipi_avoided++;
 		return false;
 	}
@@ -230,7 +251,7 @@ send_ipiq(int target, ipifunc_t func, void *arg1, uint64_t arg2, bool wake)
 	flags = cpu_intr_disable();
 	if (target == mycpu->gd_cpuid)
 		func(arg1, arg2, NULL);
-	else if (ipiq_put(target, func, arg1, arg2, &seq) && wake)
+	else if (ipiq_put(target, func, arg1, arg2, &seq, wake))
 		cpu_send_ipiq(target);
 	cpu_intr_restore(flags);
 	ipiq_unhold();
@@ -251,7 +272,7 @@ lwkt_send_ipiq_mask(const cpumask_t *mask, ipifunc_t func, void *arg1,
 	cpumask_zero(&need);
 	CPUMASK_FOREACH(cpu, mask)
 	{
-		if (cpu != me && ipiq_put(cpu, func, arg1, arg2, &seq))
+		if (cpu != me && ipiq_put(cpu, func, arg1, arg2, &seq, true))
 			cpumask_set(&need, cpu);
 	}
 	cpu_send_ipiq_mask(&need);
@@ -276,7 +297,10 @@ lwkt_send_ipiq_passive(int target, ipifunc_t func, void *arg1, uint64_t arg2)
 bool
 lwkt_ipiq_pending(void)
 {
-	return !cpumask_isempty(&mycpu->gd_ipimask);
+	struct globaldata *gd = mycpu;
+
+	return !cpumask_isempty(&gd->gd_ipimask) ||
+	    !cpumask_isempty(&gd->gd_ipimask_passive);
 }
 
 int
@@ -296,7 +320,10 @@ lwkt_process_ipiq(void)
 
 		for (w = 0; w < CPUMASK_NWORDS; w++)
 			mask.cm_word[w] = __atomic_exchange_n(
-			    &gd->gd_ipimask.cm_word[w], 0, __ATOMIC_SEQ_CST);
+			    &gd->gd_ipimask.cm_word[w], 0, __ATOMIC_SEQ_CST) |
+			    __atomic_exchange_n(
+				&gd->gd_ipimask_passive.cm_word[w], 0,
+				__ATOMIC_SEQ_CST);
 		if (cpumask_isempty(&mask)) {
 			__atomic_store_n(&gd->gd_ipi_draining, 0,
 			                 __ATOMIC_SEQ_CST);

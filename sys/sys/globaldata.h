@@ -56,7 +56,8 @@ struct globaldata {
 	uint64_t gd_test_word;	     /* scratch word for cross-CPU tests */
 	struct pcpu_counters gd_cnt; /* event counters */
 	struct lwkt_ipiq **gd_ipiq;  /* [src]: FIFO from CPU src to us */
-	cpumask_t gd_ipimask;	     /* sources with queued messages */
+	cpumask_t gd_ipimask;	     /* sources with announced messages */
+	cpumask_t gd_ipimask_passive; /* sources with passive messages */
 	volatile int gd_ipi_draining; /* we are draining: no IPI needed */
 	volatile int gd_reqflags;    /* RQF_*: deferred work (thread.h) */
 	volatile int gd_spinlocks;   /* spin locks held: no preemption */
