@@ -189,8 +189,10 @@ if [[ $nfail -eq 0 ]]; then
 	check ctrl-u 'garbage\025help' '^commands:'
 	check ipiq "ipiq" '^ +src>dst +windex +rindex +xindex' \
 		'^ +[0-9]+>[0-9]+ +[0-9]+ ' '^[1-9][0-9]* CPU pairs? with traffic'
-	check stress "stress none 1" '^stress: '
-	check bench "bench" '^(benchmarks:|bench: no benchmarks)'
+	check stress-unknown "stress none 1" "^stress: no scenario 'none'"
+	check stress "stress kernel 1" '^stress: kernel 1 s: passed'
+	check bench-list "bench" '^benchmarks:' '^  ipi_pingpong '
+	check bench-unknown "bench nosuch" "^bench: no benchmark 'nosuch'"
 	check break "break" "magic breakpoint 'console'"
 	check still-alive "cpus" "^$smp CPUs online"
 fi

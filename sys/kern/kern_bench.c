@@ -404,6 +404,41 @@ print_table(int runs)
 	}
 }
 
+/* Run parameters from the command line (bench.runs, bench.ms, ...). */
+static void
+load_params(int *runs, uint64_t *run_ns)
+{
+	*runs = (int)bootopt_get_u64("bench.runs", BENCH_DEFAULTRUNS, 1,
+	    BENCH_MAXRUNS);
+	*run_ns = bootopt_get_u64("bench.ms", 20, 1, 10000) * NS_PER_MS;
+	have_k_override = override_list("bench.k", k_override);
+	have_pages_override = override_list("bench.pages", pages_override);
+}
+
+int
+bench_run_named(const char *name)
+{
+	const struct bench *b;
+	uint64_t run_ns;
+	int runs, failed;
+
+	for (b = __start_set_bench; b < __stop_set_bench; b++)
+		if (strcmp(b->b_name, name) == 0)
+			break;
+	if (b == __stop_set_bench) {
+		kprintf("bench: no benchmark '%s'; have:", name);
+		for (b = __start_set_bench; b < __stop_set_bench; b++)
+			kprintf(" %s", b->b_name);
+		kprintf("\n");
+		return -1;
+	}
+	load_params(&runs, &run_ns);
+	nresults = 0;
+	failed = run_bench(b, runs, run_ns);
+	print_table(runs);
+	return failed;
+}
+
 int
 bench_run_selected(void)
 {
@@ -421,11 +456,7 @@ bench_run_selected(void)
 		return 0;
 	}
 	check_names();
-	runs = (int)bootopt_get_u64("bench.runs", BENCH_DEFAULTRUNS, 1,
-	                            BENCH_MAXRUNS);
-	run_ns = bootopt_get_u64("bench.ms", 20, 1, 10000) * NS_PER_MS;
-	have_k_override = override_list("bench.k", k_override);
-	have_pages_override = override_list("bench.pages", pages_override);
+	load_params(&runs, &run_ns);
 	kprintf("# bench: %d CPUs, %d runs per point + 1 warm-up, %lu ms per "
 	        "run, TSC %lu Hz\n",
 	        ncpus, runs, run_ns / NS_PER_MS, tsc_freq);

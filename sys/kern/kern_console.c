@@ -34,6 +34,7 @@
 #include <sys/systm.h>
 #include <sys/thread.h>
 #include <vm/pmap.h>
+#include <vm/pmap_stress.h>
 
 #define KCONS_LINE    128 /* bytes per input line, with the NUL */
 #define KCONS_MAXARGS 8   /* words per line */
@@ -41,16 +42,8 @@
 #define KCONS_WAIT_MS 500 /* how long a remote CPU may take to answer */
 #define KCONS_SPIN_NS (2 * NS_PER_MS) /* poll this long before sleeping */
 
-/*
- * Optional parts, linked weakly so the console builds without them: the
- * pmap stress suite (sys/vm/pmap_stress.c) and running one benchmark by
- * name (sys/kern/kern_bench.c).  A NULL address means "not in this
- * kernel", which the commands say.
- */
-int pmap_stress_run(const char *name, int seconds) __attribute__((weak));
-int bench_run_named(const char *name) __attribute__((weak));
-extern const struct bench __start_set_bench[] __attribute__((weak));
-extern const struct bench __stop_set_bench[] __attribute__((weak));
+/* The benchmark linker set (sys/kern/kern_bench.c), for the list. */
+extern const struct bench __start_set_bench[], __stop_set_bench[];
 
 struct kcons_cmd {
 	const char *kc_name; /* what the user types */
@@ -424,11 +417,6 @@ cmd_stress(int argc, char **argv)
 		usage(find_cmd("stress"));
 		return;
 	}
-	if (pmap_stress_run == NULL) {
-		kprintf("stress: this kernel has no pmap stress suite "
-		        "(sys/vm/pmap_stress.c, pmap_stress_run())\n");
-		return;
-	}
 	rc = pmap_stress_run(argv[1], (int)secs);
 	kprintf("stress: %s %lu s: %s (%d)\n", argv[1], secs,
 	        rc == 0 ? "passed" : "FAILED", rc);
@@ -441,13 +429,8 @@ cmd_bench(int argc, char **argv)
 	                       *stop = __stop_set_bench;
 	int rc;
 
-	if (argc == 1 || bench_run_named == NULL) {
-		if (argc > 1)
-			kprintf("bench: this kernel cannot run one benchmark "
-			        "by name (no bench_run_named() in "
-			        "sys/kern/kern_bench.c); boot with "
-			        "bench=NAME\n");
-		if (start == NULL || start == stop) {
+	if (argc == 1) {
+		if (start == stop) {
 			kprintf("bench: no benchmarks in this kernel\n");
 			return;
 		}

@@ -10,5 +10,11 @@
 
 /* After the test run: the per-CPU summary table, if any scenario ran. */
 void pmap_stress_summary(void);
+/*
+ * Run one scenario by name for seconds (the console's "stress" command).
+ * Returns 0 when it found nothing, 1 when it found problems, -1 for an
+ * unknown name.
+ */
+int pmap_stress_run(const char *name, int seconds);
 
 #endif /* !_VM_PMAP_STRESS_H_ */
