@@ -1,7 +1,7 @@
 /*
  * The pmap interface machine-independent code uses.  The implementation
  * is machine dependent (sys/platform/pc64/pmap.c, pmap_inval.c); struct
- * pmap itself is opaque here.  docs/PMAP.md describes the protocols.
+ * pmap itself is opaque here.  docs/ARCHITECTURE.md (section 11) describes the protocols.
  *
  * Address spaces.  pmap_kernel() is the kernel's pmap: its mappings are
  * in every address space and it counts as active on every online CPU.  A

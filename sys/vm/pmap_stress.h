@@ -2,7 +2,7 @@
  * The TLB-shootdown stress suite (sys/vm/pmap_stress.c): ktest suite
  * "stress", selected by the boot option stress=all|name,name (scenarios
  * remap, initiators, switch, idle, ptpage, kernel, introff), with
- * stress.seconds=N per scenario and stress.seed=N.  docs/PMAP.md,
+ * stress.seconds=N per scenario and stress.seed=N.  docs/ARCHITECTURE.md (section 11),
  * "Stress suite", describes the scenarios and how violations are found.
  */
 #ifndef _VM_PMAP_STRESS_H_

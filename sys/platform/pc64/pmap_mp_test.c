@@ -877,7 +877,7 @@ pmapmp_msg_service(struct ktest *t)
 
 /*
  * Not a check: measure what the ceiling trades off, on this CPU with a
- * user pmap active, and print it (docs/PMAP.md quotes the numbers).
+ * user pmap active, and print it (docs/ARCHITECTURE.md section 11 quotes the numbers).
  */
 static void
 pmapmp_measure_ceiling(struct ktest *t)
