@@ -74,29 +74,12 @@ log=${QEMU_LOG:-}
 extra=${QEMU_EXTRA:-}
 icount=${QEMU_ICOUNT:-}
 
-# Flags: "--opt VALUE" or "--opt=VALUE".  need() puts the value in $val
-# and how many arguments the option used in $shift_by.
-need() {
-	if [[ $has_val -eq 1 ]]; then
-		shift_by=1
-	elif [[ $# -ge 2 ]]; then
-		val=$2
-		shift_by=2
-	else
-		echo "run-qemu: $opt needs a value" >&2
-		exit 2
-	fi
-}
+# Flags: "--opt VALUE" or "--opt=VALUE" (test/lib/flags.sh).
+flags_prog=run-qemu
+# shellcheck source=test/lib/flags.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/flags.sh"
 while [[ $# -gt 0 ]]; do
-	opt=$1
-	val=""
-	has_val=0
-	if [[ $opt == --*=* ]]; then
-		val=${opt#*=}
-		opt=${opt%%=*}
-		has_val=1
-	fi
-	shift_by=1
+	flag_begin "$1"
 	case $opt in
 	--iso) need "$@"; iso=$val ;;
 	--elf) need "$@"; elf=$val ;;

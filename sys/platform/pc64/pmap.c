@@ -172,18 +172,26 @@ count_invlpg(vm_offset_t va)
 	mycpu->gd_cnt.pc_invlpg++;
 }
 
+/* The PTE bits a VM_PROT_* / PMAP_NOCACHE combination asks for. */
+static pt_entry_t
+prot_bits(int prot)
+{
+	pt_entry_t bits = 0;
+
+	if (prot & VM_PROT_WRITE)
+		bits |= PG_RW;
+	if ((prot & VM_PROT_EXECUTE) == 0)
+		bits |= pg_nx;
+	if (prot & PMAP_NOCACHE)
+		bits |= PG_PCD | PG_PWT;
+	return bits;
+}
+
+/* Kernel mappings are global: the same in every address space. */
 static pt_entry_t
 kernel_pte(vm_paddr_t pa, int prot)
 {
-	pt_entry_t npte = (pa & PG_FRAME) | PG_V | pg_g;
-
-	if (prot & VM_PROT_WRITE)
-		npte |= PG_RW;
-	if ((prot & VM_PROT_EXECUTE) == 0)
-		npte |= pg_nx;
-	if (prot & PMAP_NOCACHE)
-		npte |= PG_PCD | PG_PWT;
-	return npte;
+	return (pa & PG_FRAME) | PG_V | pg_g | prot_bits(prot);
 }
 
 /* Does replacing old by new need a shootdown?  (A/D do not count.) */
@@ -726,18 +734,11 @@ pt_entry_gone(pt_entry_t *t)
 	__atomic_fetch_sub(&table_page(t)->pg_wire, 1, __ATOMIC_SEQ_CST);
 }
 
+/* User mappings are never global: a CR3 load must drop them. */
 static pt_entry_t
 user_pte(vm_paddr_t pa, int prot)
 {
-	pt_entry_t npte = (pa & PG_FRAME) | PG_V | PG_U;
-
-	if (prot & VM_PROT_WRITE)
-		npte |= PG_RW;
-	if ((prot & VM_PROT_EXECUTE) == 0)
-		npte |= pg_nx;
-	if (prot & PMAP_NOCACHE)
-		npte |= PG_PCD | PG_PWT;
-	return npte;
+	return (pa & PG_FRAME) | PG_V | PG_U | prot_bits(prot);
 }
 
 static void
