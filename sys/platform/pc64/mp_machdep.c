@@ -61,6 +61,7 @@ extern void (*cpu_stop_others_hook)(void);
 uint32_t cpu_apicid[MAXCPU];	/* cpuid -> APIC ID */
 static struct acpi_info acpi;	/* parsed MADT */
 uint64_t mp_online_ns;		/* nanouptime when all were online */
+static int mp_queues_ready;	/* set once every CPU's queues exist */
 
 void ap_init(void) __noreturn;
 
@@ -206,6 +207,14 @@ thread_name(const struct thread *td, char *buf, size_t len)
  * every other CPU, then print what each was doing.  Bounded: at most two
  * rounds of STOP_WAIT_MS.
  */
+/* Bring-up wakeup: the interrupt itself is the message. */
+static void
+wake_vector(struct trapframe *tf)
+{
+	(void)tf;
+	lapic_eoi();
+}
+
 static void
 stop_others(void)
 {
@@ -508,6 +517,7 @@ cpu_mp_start(void)
 	cpu_apicid[0] = mycpu->gd_apicid;
 	intr_register(IPI_VECTOR_IPIQ, ipiq_vector);
 	intr_register(IPI_VECTOR_STOP, stop_vector);
+	intr_register(IPI_VECTOR_WAKE, wake_vector);
 	cpu_stop_others_hook = stop_others;
 	cons_set_smp(true);
 
@@ -542,6 +552,9 @@ cpu_mp_start(void)
 	}
 	ncpus = online;
 	lwkt_ipiq_init(ncpus);
+	__atomic_store_n(&mp_queues_ready, 1, __ATOMIC_RELEASE);
+	if (ncpus > 1)
+		lapic_ipi_all_but_self(IPI_VECTOR_WAKE);
 	cpu_enable_intr();
 	mp_online_ns = nanouptime();
 	timers_start();
@@ -572,9 +585,22 @@ ap_init(void)
 		    gd->mi.gd_cpuid, gd->mi.gd_apicid, lapic_id());
 	gd->mi.gd_stage = 7;
 	__atomic_store_n(&gd->mi.gd_online, 1, __ATOMIC_RELEASE);
-	/* Wait until the BSP has set up the message queues. */
-	while (globaldata_find(0)->gd_ipiq == NULL || gd->mi.gd_ipiq == NULL)
-		cpu_pause();
+	/*
+	 * Sleep until the BSP has set up the message queues; it then wakes
+	 * every AP with IPI_VECTOR_WAKE.  Halting, not spinning: under
+	 * emulation a spinning AP steals host time from the BSP and from
+	 * the APs still being started (255 spinning vCPUs on 2 host cores
+	 * made bring-up several times slower).  The check runs with
+	 * interrupts off and "sti; hlt" is atomic, so the wakeup IPI
+	 * cannot slip in between.
+	 */
+	for (;;) {
+		cpu_disable_intr();
+		if (__atomic_load_n(&mp_queues_ready, __ATOMIC_ACQUIRE))
+			break;
+		cpu_sti_hlt();
+	}
+	cpu_enable_intr();
 	/* Serve messages until LWKT exists, then become the idle thread. */
 	while (!__atomic_load_n(&lwkt_ready, __ATOMIC_ACQUIRE)) {
 		lwkt_process_ipiq();
