@@ -3,9 +3,14 @@
 #
 #   make bench          bench=all at -smp $(BENCH_SMP) (default 2 8):
 #                       build/bench/results.json, the serial logs, a table
+#                       (-smp 8 is what the shootdown benchmarks' k = 7
+#                       needs)
 #   make bench-scale    the same at -smp 2 4 8 16 32 64 (slow: opt-in),
-#                       into build/bench-scale/
-#   make bench-smoke    bench.runs=1 at -smp 2 into build/bench-smoke/,
+#                       into build/bench-scale/; the shootdown benchmarks
+#                       only at k = 0 and k = all other CPUs
+#   make bench-smoke    bench.runs=1 at -smp 2 into build/bench-smoke/, the
+#                       LWKT benchmarks and one pmap benchmark
+#                       (shootdown_1page, k = 1 only),
 #                       closing "N passed, N failed" (passed: results were
 #                       produced and parsed); for `make test`, as the
 #                       test/run-all.sh part 'bench=make -s bench-smoke'
@@ -24,6 +29,13 @@ BENCH_LIST      ?= all
 BENCH_RUNS      ?= 7
 BENCH_ARGS      ?=
 BENCH_MODE      ?= tcg
+# The scaling run sweeps the machine, not k: the shootdown benchmarks run
+# with no remote CPU (the baseline) and with every other CPU.
+BENCH_SCALE_ARGS ?= bench.shootdown_k=0,all
+# make test runs the smoke run: every LWKT benchmark, but of the pmap
+# ones a single short one.
+BENCH_SMOKE_LIST ?= ipi_pingpong,ipi_avoided,ipi_all_to_all,lwkt_domsg,shootdown_1page
+BENCH_SMOKE_ARGS ?= bench.shootdown_k=1
 BENCH_DIR       ?= build/bench
 RESULTS         ?= $(BENCH_DIR)/results.json
 PLOT_DIR        ?= docs/img
@@ -31,21 +43,22 @@ PLOT_DIR        ?= docs/img
 .PHONY: bench-scale bench-smoke bench-compare bench-plot deps-plot
 
 # One place that knows how test/bench.sh is called; $(1) is the output
-# directory, $(2) the -smp list, $(3) the run count.
+# directory, $(2) the -smp list, $(3) the run count, $(4) the bench= list,
+# $(5) more kernel options (after BENCH_ARGS).
 bench_run = BENCH_OUT=$(1) BENCH_SMP="$(2)" BENCH_RUNS=$(3) \
-	BENCH_LIST="$(BENCH_LIST)" BENCH_ARGS="$(BENCH_ARGS)" \
+	BENCH_LIST="$(4)" BENCH_ARGS="$(strip $(BENCH_ARGS) $(5))" \
 	BENCH_MODE=$(BENCH_MODE) BENCH_ELF=$(ELF) test/bench.sh
 
 bench: deps-run all
-	@$(call bench_run,$(BENCH_DIR),$(BENCH_SMP),$(BENCH_RUNS))
+	@$(call bench_run,$(BENCH_DIR),$(BENCH_SMP),$(BENCH_RUNS),$(BENCH_LIST))
 
 bench-scale: deps-run all
-	@$(call bench_run,build/bench-scale,$(BENCH_SCALE_SMP),$(BENCH_RUNS))
+	@$(call bench_run,build/bench-scale,$(BENCH_SCALE_SMP),$(BENCH_RUNS),$(BENCH_LIST),$(BENCH_SCALE_ARGS))
 
 # Short on purpose: it checks that the benchmarks still run and their
 # output still parses, not how fast anything is.
 bench-smoke: deps-run all
-	@$(call bench_run,build/bench-smoke,2,1)
+	@$(call bench_run,build/bench-smoke,2,1,$(BENCH_SMOKE_LIST),$(BENCH_SMOKE_ARGS))
 
 bench-compare:
 	@test -n "$(A)" -a -n "$(B)" || \

@@ -103,6 +103,85 @@ valid_json() {
 	[[ $1 =~ ^\{.*\}$ ]]
 }
 
+# shootdown_summary RESULTS: "# " lines.  For shootdown_1page and _512pages
+# per machine size and mode: k, median, min, max, marginal = median(k) -
+# median(k = 0) and, for one page, marginal / Linux's marginal.  Linux 6.1,
+# madvise(MADV_DONTNEED) of a touched page with busy threads on k other
+# CPUs, QEMU -smp 8 TCG on this host: about 5 us (k=1), 3-6 ms (2),
+# 13-16 ms (4), 30-39 ms (7); the midpoints are used.  Then sync vs async
+# throughput and per-CPU window vs kenter+kremove.
+shootdown_summary() {
+	grep -Eq '"name":"(shootdown|window_|kenter_)' "$1" || return 0
+	awk '
+	function field(line, key,    re, v) {
+		re = "\"" key "\":(\"[^\"]*\"|[0-9.]+)"
+		if (!match(line, re))
+			return ""
+		v = substr(line, RSTART + length(key) + 3, RLENGTH - length(key) - 3)
+		gsub(/"/, "", v)
+		return v
+	}
+	function us(ns) { return sprintf("%.1f", ns / 1000) }
+	BEGIN {
+		linux[1] = 5000; linux[2] = 4500000; linux[4] = 14500000
+		linux[7] = 34500000
+	}
+	{
+		n = field($0, "name"); c = field($0, "cpus"); k = field($0, "k")
+		m = field($0, "mode")
+		med[n, c, m, k] = field($0, "median")
+		lo[n, c, m, k] = field($0, "min"); hi[n, c, m, k] = field($0, "max")
+		if (n ~ /^shootdown_(1page|512pages)$/ && !((n, c, m) in grp)) {
+			grp[n, c, m] = 1; order[++ng] = n SUBSEP c SUBSEP m
+		}
+		if (!((n, c, m, k) in seenk)) { seenk[n, c, m, k] = 1; ks[n, c, m] = ks[n, c, m] " " k }
+		if (n == "shootdown_throughput_sync" && !((c, k) in thr)) {
+			thr[c, k] = 1; thro[++nt] = c SUBSEP k
+		}
+		if (n == "window_zero_page" && !((c, m) in win)) {
+			win[c, m] = 1; wino[++nw] = c SUBSEP m
+		}
+	}
+	END {
+		if (ng > 0) {
+			printf "# shootdown latency (us per operation; marginal = median(k) - median(k=0); ratio vs Linux = marginal / Linux marginal)\n"
+			printf "# %-18s %4s %-4s %3s %10s %10s %10s %10s %14s\n", "name", "cpus", "mode", "k", "median", "min", "max", "marginal", "ratio vs Linux"
+		}
+		for (g = 1; g <= ng; g++) {
+			split(order[g], a, SUBSEP); n = a[1]; c = a[2]; m = a[3]
+			nk = split(ks[n, c, m], kl, " ")
+			for (i = 1; i <= nk; i++)
+				for (j = i + 1; j <= nk; j++)
+					if (kl[j] + 0 < kl[i] + 0) { t = kl[i]; kl[i] = kl[j]; kl[j] = t }
+			for (i = 1; i <= nk; i++) {
+				k = kl[i]
+				base = ((n, c, m, 0) in med) ? med[n, c, m, 0] : ""
+				marg = base == "" ? "-" : us(med[n, c, m, k] - base)
+				ratio = "-"
+				if (base != "" && n == "shootdown_1page" && (k in linux))
+					ratio = sprintf("%.3f", (med[n, c, m, k] - base) / linux[k])
+				printf "# %-18s %4s %-4s %3s %10s %10s %10s %10s %14s\n", n, c, m, k, us(med[n, c, m, k]), us(lo[n, c, m, k]), us(hi[n, c, m, k]), marg, ratio
+			}
+		}
+		if (nt > 0)
+			printf "# %-28s %4s %3s %12s %12s %8s\n", "shootdown throughput (pages/s)", "cpus", "k", "sync", "async", "async/sync"
+		for (i = 1; i <= nt; i++) {
+			split(thro[i], a, SUBSEP); c = a[1]; k = a[2]
+			sy = med["shootdown_throughput_sync", c, "busy", k]
+			as = med["shootdown_throughput_async", c, "busy", k]
+			printf "# %-28s %4s %3s %12s %12s %8s\n", "", c, k, sy, as, (sy > 0 && as != "") ? sprintf("%.1f", as / sy) : "-"
+		}
+		if (nw > 0)
+			printf "# %-28s %4s %-7s %10s %10s %7s %10s %10s %7s\n", "window vs kenter (us/page)", "cpus", "mode", "win zero", "kent zero", "ratio", "win copy", "kent copy", "ratio"
+		for (i = 1; i <= nw; i++) {
+			split(wino[i], a, SUBSEP); c = a[1]; m = a[2]
+			wz = med["window_zero_page", c, m, c - 1]; kz = med["kenter_zero_page", c, m, c - 1]
+			wc = med["window_copy_page", c, m, c - 1]; kc = med["kenter_copy_page", c, m, c - 1]
+			printf "# %-28s %4s %-7s %10s %10s %7s %10s %10s %7s\n", "", c, m, us(wz), us(kz), (wz > 0 ? sprintf("%.1f", kz / wz) : "-"), us(wc), us(kc), (wc > 0 ? sprintf("%.1f", kc / wc) : "-")
+		}
+	}' "$1"
+}
+
 echo "KTAP version 1"
 echo "1..${#smps[@]}"
 # Other work on the host steals the vCPUs' host cores and skews TCG
@@ -210,6 +289,10 @@ function field(line, key,    re, v) {
 	    field($0, "min"), field($0, "max"), field($0, "unit"),
 	    field($0, "machine")
 }' "$results" | sort -k2,2 -k6,6 -k4,4n -k3,3n
+
+# The shootdown summary: marginal cost of the remote CPUs and the ratio to
+# Linux 6.1 on the same QEMU configuration (docs/PERFORMANCE.md section 5).
+shootdown_summary "$results"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -83,7 +83,11 @@ nplots=0
 #   SCALE   lin, logx (x base 2: CPU counts double), logy, or loglog
 #   SERIES  NAME or NAME/MODE, a benchmark result name as in results.json,
 #           optionally followed by @FIELD=VALUE filters (cpus, k, pages,
-#           machine), e.g. ipi_avoided/idle@k=1.
+#           machine), e.g. ipi_avoided/idle@k=1.  @k=others keeps the
+#           rows whose k is every other CPU (k = cpus - 1) and merges
+#           them into one curve.  Or a reference curve that is no
+#           result: ref:TITLE:X=Y,X=Y... (Y in the results' unit, before
+#           YDIV), drawn dashed without error bars.
 # Rows of one series that differ in a field other than XFIELD (another
 # machine, another k) become separate curves, labelled with that field,
 # except fields given as @FIELD=* ("any"): use that for a k that grows
@@ -96,6 +100,17 @@ plot() {
 
 	rm -f "$tmp/$file".*.dat "$labels"
 	for series in "$@"; do
+		if [[ $series == ref:* ]]; then
+			# A reference curve: "R" marks it for the plot command.
+			local rest=${series#ref:} pt
+			curves=$((curves + 1))
+			for pt in ${rest#*:}; do
+				awk -v x="${pt%%=*}" -v y="${pt#*=}" -v d="$ydiv" \
+				    'BEGIN { printf "%s %.6g %.6g %.6g\n", x, y / d, y / d, y / d }'
+			done >"$tmp/$file.$curves.dat"
+			printf '%s\tR%s\n' "$curves" "${rest%%:*}" >>"$labels"
+			continue
+		fi
 		# Select the rows, group them into curves, one .dat per curve
 		# (x median min max) and one label line per curve.
 		awk -F'\t' -v series="$series" -v xfield="$xfield" \
@@ -109,6 +124,8 @@ plot() {
 				split(parts[i], kv, "=")
 				if (kv[2] == "*")
 					any[col[kv[1]]] = 1
+				else if (kv[1] == "k" && kv[2] == "others")
+					others = any[4] = 1
 				else
 					want[col[kv[1]]] = kv[2]
 			}
@@ -119,6 +136,8 @@ plot() {
 			for (c in want)
 				if ($c != want[c])
 					next
+			if (others && $4 != $3 - 1)
+				next
 			# The curve: every key field except x.
 			curve = $1 "/" $2
 			for (c = 3; c <= 6; c++)
@@ -137,7 +156,8 @@ plot() {
 		}' "$tmp/all.tsv" >>"$labels"
 		curves=$(wc -l <"$labels")
 	done
-	if [[ $curves -eq 0 ]]; then
+	# Reference curves alone are no plot.
+	if [[ $(grep -cv $'^[0-9]*\tR' "$labels" || true) -eq 0 ]]; then
 		echo "bench-plot: $file: no results for $*; skipped"
 		return 0
 	fi
@@ -145,6 +165,14 @@ plot() {
 	# Label each curve with its name and only the fields that vary
 	# between curves (one machine everywhere is not worth a label).
 	awk -F'\t' -v xfield="$xfield" '
+	BEGIN {
+		# The label columns: the key fields except x, in order.
+		nk = split("cpus k pages machine", keys, " ")
+		c = 3
+		for (i = 1; i <= nk; i++)
+			if (keys[i] != xfield)
+				fname[c++] = keys[i]
+	}
 	{
 		n++; idx[n] = $1; nm[n] = $2
 		for (c = 3; c <= NF; c++) {
@@ -160,7 +188,8 @@ plot() {
 			sub(/\/-$/, "", label)
 			for (c = 3; c <= nfields; c++)
 				if (c in varies)
-					label = label " " val[i, c]
+					label = label " " fname[c] "=" \
+					    (val[i, c] == "*" ? "all" : val[i, c])
 			print idx[i] "\t" label
 		}
 	}' "$labels" >"$labels.final"
@@ -189,8 +218,13 @@ plot() {
 		local sep="plot "
 		while IFS=$'\t' read -r i label; do
 			sort -n "$tmp/$file.$i.dat" >"$tmp/$file.$i.sorted"
-			printf "%s'%s' using 1:2:3:4 with yerrorlines lw 2 title \"%s\"" \
-			    "$sep" "$tmp/$file.$i.sorted" "$label"
+			if [[ $label == R* ]]; then
+				printf "%s'%s' using 1:2 with linespoints lw 2 dt 2 lc rgb 'black' title \"%s\"" \
+				    "$sep" "$tmp/$file.$i.sorted" "${label#R}"
+			else
+				printf "%s'%s' using 1:2:3:4 with yerrorlines lw 2 title \"%s\"" \
+				    "$sep" "$tmp/$file.$i.sorted" "$label"
+			fi
 			sep=", \\"$'\n'"     "
 		done <"$labels.final"
 		echo
@@ -212,12 +246,23 @@ plot ipi-rtt-vs-cpus cpus "Round trip CPU 0 <-> CPU 1" \
 plot ipi-avoided-vs-cpus cpus "Share of IPI-queue sends that needed no hardware IPI (all CPUs to one)" \
 	"CPUs (-smp)" "avoided / sent (median, min..max)" 1 logx \
 	ipi_avoided/idle@k=* ipi_avoided/busy@k=*
-# Shootdown latency, once the multiprocessor pmap has its benchmarks:
-# give their result names here, e.g.
-#   plot shootdown-vs-remote k "TLB shootdown latency vs remote CPUs" \
-#	"remote CPUs (k)" "latency, us" 1000 lin pmap_shootdown@cpus=8
-#   plot shootdown-vs-cpus cpus "TLB shootdown latency vs CPUs" \
-#	"CPUs (-smp)" "latency, us" 1000 lin pmap_shootdown
+# TLB shootdowns (sys/vm/pmap_bench.c).  The Linux 6.1 reference is the
+# marginal cost of madvise(MADV_DONTNEED) on the same QEMU configuration
+# (docs/PERFORMANCE.md section 5); the midpoints of its ranges, in ns.
+linux_ref='ref:Linux 6.1 madvise marginal (QEMU -smp 8):1=5000 2=4500000 4=14500000 7=34500000'
+plot shootdown-vs-remote k "TLB shootdown: unmap + remap + touch vs remote CPUs on the pmap (-smp 8)" \
+	"remote CPUs in the address space (k)" "latency per operation, us (median, min..max; log)" 1000 logy \
+	shootdown_1page/busy@cpus=8 shootdown_1page/idle@cpus=8 \
+	shootdown_512pages/busy@cpus=8 shootdown_512pages/idle@cpus=8 "$linux_ref"
+plot shootdown-vs-cpus cpus "TLB shootdown latency vs machine size, remote CPUs = all others" \
+	"CPUs (-smp)" "latency per operation, us (median, min..max; log)" 1000 loglog \
+	shootdown_1page/busy@k=others shootdown_1page/idle@k=others \
+	shootdown_512pages/busy@k=others shootdown_512pages/idle@k=others \
+	shootdown_1page/busy@k=0
+plot shootdown-rate-vs-cpus cpus "Single-page shootdowns and invalidation messages per second, all other CPUs busy" \
+	"CPUs (-smp)" "per second (median, min..max; log)" 1 loglog \
+	shootdown_throughput_sync/busy@k=others shootdown_throughput_async/busy@k=others \
+	shootdown_msgs_sync/busy@k=others shootdown_msgs_async/busy@k=others
 # ---------------------------------------------------------------------
 
 echo "bench-plot: $nplots plots in $outdir"
