@@ -33,7 +33,7 @@ mi_main(void *arg)
 
 	(void)arg;
 	failed = ktest_run_selected();
-	pmap_stress_summary(); /* stress=: its table, after the KTAP */
+	pmap_stress_summary();          /* stress=: its table, after the KTAP */
 	failed += bench_run_selected(); /* bench=: after the tests */
 	print_counters();
 	failed += kconsole_main(failed); /* panic.test=, console=interactive */

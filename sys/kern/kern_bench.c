@@ -409,7 +409,7 @@ static void
 load_params(int *runs, uint64_t *run_ns)
 {
 	*runs = (int)bootopt_get_u64("bench.runs", BENCH_DEFAULTRUNS, 1,
-	    BENCH_MAXRUNS);
+	                             BENCH_MAXRUNS);
 	*run_ns = bootopt_get_u64("bench.ms", 20, 1, 10000) * NS_PER_MS;
 	have_k_override = override_list("bench.k", k_override);
 	have_pages_override = override_list("bench.pages", pages_override);

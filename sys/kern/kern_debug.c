@@ -12,10 +12,10 @@
 #include <sys/systm.h>
 
 BOOTOPT_DECLARE(bochs_break, "bochs.break",
-    "magic breakpoint sites: all or panic,smp,shootdown,test,...");
+                "magic breakpoint sites: all or panic,smp,shootdown,test,...");
 
-static bool break_all;	  /* bochs.break=all */
-static bool break_any;	  /* some site is enabled */
+static bool break_all; /* bochs.break=all */
+static bool break_any; /* some site is enabled */
 
 void
 debug_break_init(void)
@@ -29,7 +29,8 @@ debug_break_init(void)
 bool
 debug_break_enabled(const char *site)
 {
-	return break_any && (break_all || bootopt_list_has("bochs.break", site));
+	return break_any &&
+	       (break_all || bootopt_list_has("bochs.break", site));
 }
 
 void

@@ -22,7 +22,7 @@ static uint64_t rng_seed;  /* the seed, printed so a run can be repeated */
 BOOTOPT_DECLARE(test_list, "test", "test suites to run: all, none, or a,b,c");
 BOOTOPT_DECLARE(test_seed, "test.seed", "seed for tests' random numbers");
 BOOTOPT_DECLARE(test_fail, "test.fail",
-    "1: add a test that fails on purpose (checks the harness)");
+                "1: add a test that fails on purpose (checks the harness)");
 
 uint64_t
 ktest_random(void)
@@ -93,7 +93,7 @@ ktest_run_selected(void)
 	if (bootopt_get("test") != NULL && nsuites == 0 &&
 	    strcmp(bootopt_get("test"), "none") != 0)
 		kprintf("ktest: warning: test=%s selects no suite\n",
-		    bootopt_get("test"));
+		        bootopt_get("test"));
 
 	kprintf("KTAP version 1\n");
 	kprintf("# test.seed=%lu\n", rng_seed);
@@ -121,7 +121,7 @@ ktest_run_selected(void)
 				sfailed++;
 			} else if (t.kt_skipped) {
 				kprintf("  ok %d %s # SKIP %s\n", i + 1,
-				    t.kt_case, t.kt_skip_reason);
+				        t.kt_case, t.kt_skip_reason);
 				skipped++;
 			} else {
 				kprintf("  ok %d %s\n", i + 1, t.kt_case);
@@ -129,11 +129,11 @@ ktest_run_selected(void)
 			}
 		}
 		kprintf("%sok %d %s\n", sfailed ? "not " : "", suite_no,
-		    s->ks_name);
+		        s->ks_name);
 	}
 	if (skipped != 0)
 		kprintf("%d passed, %d failed, %d skipped\n", passed, failed,
-		    skipped);
+		        skipped);
 	else
 		kprintf("%d passed, %d failed\n", passed, failed);
 	return failed;
@@ -158,4 +158,4 @@ ktest_self_deliberate_failure(struct ktest *t)
 }
 
 KTEST_SUITE(ktest_self, "ktest", NULL, NULL, KTEST_CASE(ktest_self_compare),
-    KTEST_CASE(ktest_self_deliberate_failure));
+            KTEST_CASE(ktest_self_deliberate_failure));

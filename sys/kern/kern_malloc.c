@@ -20,9 +20,9 @@
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
 
-#define KM_MINSHIFT 4  /* 16 bytes */
-#define KM_MAXSHIFT 12 /* 4096 bytes */
-#define KM_NCLASS   (KM_MAXSHIFT - KM_MINSHIFT + 1)
+#define KM_MINSHIFT       4  /* 16 bytes */
+#define KM_MAXSHIFT       12 /* 4096 bytes */
+#define KM_NCLASS         (KM_MAXSHIFT - KM_MINSHIFT + 1)
 #define KM_PAGEOWNER_BASE 0x4b4d0000u /* pg_wire tag: 'KM' + class */
 
 struct km_free {
@@ -30,10 +30,10 @@ struct km_free {
 };
 
 struct km_class {
-	struct spinlock kc_lock;   /* protects the fields below */
-	struct km_free *kc_free;   /* free objects */
-	uint64_t kc_inuse;	   /* objects handed out */
-	uint64_t kc_pages;	   /* pages owned by the class */
+	struct spinlock kc_lock; /* protects the fields below */
+	struct km_free *kc_free; /* free objects */
+	uint64_t kc_inuse;       /* objects handed out */
+	uint64_t kc_pages;       /* pages owned by the class */
 };
 
 static struct km_class km_classes[KM_NCLASS];
@@ -120,7 +120,7 @@ kmalloc(size_t size, int flags)
 			if (b[i] != 0xde)
 				panic("kmalloc: object %p (class %zu) was "
 				      "written after free at offset %zu",
-				    (void *)f, osize, i);
+				      (void *)f, osize, i);
 	}
 #endif
 	if (flags & M_ZERO)

@@ -196,7 +196,7 @@ wait_step(void)
  */
 static bool
 ipiq_put(int target, ipifunc_t func, void *arg1, uint64_t arg2, uint32_t *seqp,
-    bool wake)
+         bool wake)
 {
 	struct globaldata *me = mycpu, *tgd;
 	struct lwkt_ipiq *q;
@@ -300,7 +300,7 @@ lwkt_ipiq_pending(void)
 	struct globaldata *gd = mycpu;
 
 	return !cpumask_isempty(&gd->gd_ipimask) ||
-	    !cpumask_isempty(&gd->gd_ipimask_passive);
+	       !cpumask_isempty(&gd->gd_ipimask_passive);
 }
 
 int
@@ -319,11 +319,12 @@ lwkt_process_ipiq(void)
 		int src, w;
 
 		for (w = 0; w < CPUMASK_NWORDS; w++)
-			mask.cm_word[w] = __atomic_exchange_n(
-			    &gd->gd_ipimask.cm_word[w], 0, __ATOMIC_SEQ_CST) |
+			mask.cm_word[w] =
+			    __atomic_exchange_n(&gd->gd_ipimask.cm_word[w], 0,
+			                        __ATOMIC_SEQ_CST) |
 			    __atomic_exchange_n(
-				&gd->gd_ipimask_passive.cm_word[w], 0,
-				__ATOMIC_SEQ_CST);
+			        &gd->gd_ipimask_passive.cm_word[w], 0,
+			        __ATOMIC_SEQ_CST);
 		if (cpumask_isempty(&mask)) {
 			__atomic_store_n(&gd->gd_ipi_draining, 0,
 			                 __ATOMIC_SEQ_CST);

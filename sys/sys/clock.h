@@ -7,9 +7,9 @@
 
 #include <sys/types.h>
 
-uint64_t nanouptime(void);	 /* ns since the TSC was calibrated */
-void delay_us(uint64_t us);	 /* busy-wait */
-extern uint64_t tsc_freq;	 /* TSC ticks per second */
+uint64_t nanouptime(void);  /* ns since the TSC was calibrated */
+void delay_us(uint64_t us); /* busy-wait */
+extern uint64_t tsc_freq;   /* TSC ticks per second */
 
 #define NS_PER_US 1000ul
 #define NS_PER_MS 1000000ul

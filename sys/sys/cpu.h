@@ -11,22 +11,22 @@
 #define EXIT_PASS 0 /* QEMU exit status 33 */
 #define EXIT_FAIL 1 /* QEMU exit status 35 */
 
-void cpu_poweroff(int how) __noreturn; /* drain console, power off */
-void cpu_backtrace(void);	       /* print the caller's backtrace */
-void cpu_panic_stop_others(void);      /* panic: halt the other CPUs */
+void cpu_poweroff(int how) __noreturn;  /* drain console, power off */
+void cpu_backtrace(void);               /* print the caller's backtrace */
+void cpu_panic_stop_others(void);       /* panic: halt the other CPUs */
 void cpu_magic_break(const char *site); /* Bochs breakpoint, if enabled */
-uint64_t cpu_read_cr3(void);	       /* for tests and diagnostics */
-void cpu_send_ipiq(int cpuid);	       /* hardware IPI: drain your queues */
-uint64_t cpu_intr_disable(void);       /* returns the previous state */
+uint64_t cpu_read_cr3(void);            /* for tests and diagnostics */
+void cpu_send_ipiq(int cpuid);          /* hardware IPI: drain your queues */
+uint64_t cpu_intr_disable(void);        /* returns the previous state */
 void cpu_intr_restore(uint64_t state);
-void cpu_pause_hint(void);	       /* spin-wait hint */
-void cpu_mp_start(void);	       /* find and start the other CPUs */
-void cpu_idle_halt(void);	       /* sleep until the next interrupt */
+void cpu_pause_hint(void); /* spin-wait hint */
+void cpu_mp_start(void);   /* find and start the other CPUs */
+void cpu_idle_halt(void);  /* sleep until the next interrupt */
 /* Hardware IPI to every CPU in mask (not self), fewest APIC writes. */
 struct cpumask;
 void cpu_send_ipiq_mask(const struct cpumask *mask);
 void cpu_set_tick_hook(void (*fn)(void)); /* per-CPU periodic tick */
-uint32_t cpu_tick_hz(void);		  /* its rate */
+uint32_t cpu_tick_hz(void);               /* its rate */
 /* Touch one word (write: read and write it back): 0, or -1 if it faulted. */
 int cpu_probe(const volatile void *va, int write);
 /* Read one word into *valp: 0, or -1 (nothing stored) if it faulted. */

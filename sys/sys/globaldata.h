@@ -23,49 +23,49 @@ struct lwkt_ipiq;
 
 /* Per-CPU event counters, readable from any CPU. */
 struct pcpu_counters {
-	uint64_t pc_ipi_sent;	      /* hardware IPIs this CPU sent */
-	uint64_t pc_ipi_recv;	      /* hardware IPIs this CPU took */
+	uint64_t pc_ipi_sent;         /* hardware IPIs this CPU sent */
+	uint64_t pc_ipi_recv;         /* hardware IPIs this CPU took */
 	uint64_t pc_ipi_vec_recv[4];  /* received, per kernel IPI vector */
-	uint64_t pc_timer_intr;	      /* local APIC timer interrupts */
-	uint64_t pc_invlpg;	      /* local single-page invalidations */
-	uint64_t pc_invltlb;	      /* local full TLB flushes */
-	uint64_t pc_cmap_use;	      /* temporary mapping window uses */
-	uint64_t pc_traps;	      /* exceptions taken */
-	uint64_t pc_ipiq_sent;	      /* IPI-queue messages sent */
-	uint64_t pc_ipiq_recv;	      /* IPI-queue messages run here */
+	uint64_t pc_timer_intr;       /* local APIC timer interrupts */
+	uint64_t pc_invlpg;           /* local single-page invalidations */
+	uint64_t pc_invltlb;          /* local full TLB flushes */
+	uint64_t pc_cmap_use;         /* temporary mapping window uses */
+	uint64_t pc_traps;            /* exceptions taken */
+	uint64_t pc_ipiq_sent;        /* IPI-queue messages sent */
+	uint64_t pc_ipiq_recv;        /* IPI-queue messages run here */
 	uint64_t pc_ipi_avoided;      /* sends that needed no hardware IPI */
-	uint64_t pc_ipiq_full;	      /* sends that found a FIFO full */
-	uint64_t pc_shootdowns;	      /* invalidation flushes started here */
-	uint64_t pc_inval_sent;	      /* invalidation messages sent */
-	uint64_t pc_inval_recv;	      /* invalidation messages received */
-	uint64_t pc_inval_acks;	      /* invalidations acknowledged */
+	uint64_t pc_ipiq_full;        /* sends that found a FIFO full */
+	uint64_t pc_shootdowns;       /* invalidation flushes started here */
+	uint64_t pc_inval_sent;       /* invalidation messages sent */
+	uint64_t pc_inval_recv;       /* invalidation messages received */
+	uint64_t pc_inval_acks;       /* invalidations acknowledged */
 	uint64_t pc_inval_deferred;   /* targets skipped: halted, flush later */
 	uint64_t pc_inval_idle_flush; /* deferred full flushes done on wakeup */
 	uint64_t pc_inval_wait_ns;    /* ns spent waiting for acks */
 };
 
 struct globaldata {
-	struct globaldata *gd_self;  /* must be first: %gs:0 */
-	uint64_t gd_onfault;	     /* must be second (%gs:8): cpu_probe */
-	struct thread *gd_curthread; /* running thread */
-	int gd_cpuid;		     /* dense CPU number, 0 = boot CPU */
-	uint32_t gd_apicid;	     /* local APIC ID (not the CPU number) */
-	volatile int gd_online;	     /* set once the CPU runs its idle loop */
-	int gd_stage;		     /* AP startup progress (mp_machdep.c) */
-	uint64_t gd_fault_va;	     /* CR2 of the last recovered fault */
-	uint64_t gd_test_word;	     /* scratch word for cross-CPU tests */
-	struct pcpu_counters gd_cnt; /* event counters */
-	struct lwkt_ipiq **gd_ipiq;  /* [src]: FIFO from CPU src to us */
-	cpumask_t gd_ipimask;	     /* sources with announced messages */
+	struct globaldata *gd_self;   /* must be first: %gs:0 */
+	uint64_t gd_onfault;          /* must be second (%gs:8): cpu_probe */
+	struct thread *gd_curthread;  /* running thread */
+	int gd_cpuid;                 /* dense CPU number, 0 = boot CPU */
+	uint32_t gd_apicid;           /* local APIC ID (not the CPU number) */
+	volatile int gd_online;       /* set once the CPU runs its idle loop */
+	int gd_stage;                 /* AP startup progress (mp_machdep.c) */
+	uint64_t gd_fault_va;         /* CR2 of the last recovered fault */
+	uint64_t gd_test_word;        /* scratch word for cross-CPU tests */
+	struct pcpu_counters gd_cnt;  /* event counters */
+	struct lwkt_ipiq **gd_ipiq;   /* [src]: FIFO from CPU src to us */
+	cpumask_t gd_ipimask;         /* sources with announced messages */
 	cpumask_t gd_ipimask_passive; /* sources with passive messages */
 	volatile int gd_ipi_draining; /* we are draining: no IPI needed */
-	volatile int gd_reqflags;    /* RQF_*: deferred work (thread.h) */
-	volatile int gd_spinlocks;   /* spin locks held: no preemption */
+	volatile int gd_reqflags;     /* RQF_*: deferred work (thread.h) */
+	volatile int gd_spinlocks;    /* spin locks held: no preemption */
 };
 
 #define GD_ONFAULT_OFFSET 8 /* exception.S depends on this */
 
-extern int ncpus;		   /* CPUs online (dense 0..ncpus-1) */
+extern int ncpus; /* CPUs online (dense 0..ncpus-1) */
 struct globaldata *globaldata_find(int cpuid);
 
 #ifndef KERNEL_HOST

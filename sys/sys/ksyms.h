@@ -8,8 +8,8 @@
 #include <sys/types.h>
 
 struct ksym {
-	uint64_t ks_addr;     /* start address of a text symbol */
-	const char *ks_name;  /* its name */
+	uint64_t ks_addr;    /* start address of a text symbol */
+	const char *ks_name; /* its name */
 };
 
 /*

@@ -18,29 +18,32 @@
 #include <sys/types.h>
 
 struct ktest {
-	const char *kt_case;  /* running case name */
-	int kt_failures;      /* failed assertions in this case */
-	bool kt_skipped;      /* KT_SKIP() was called */
+	const char *kt_case;        /* running case name */
+	int kt_failures;            /* failed assertions in this case */
+	bool kt_skipped;            /* KT_SKIP() was called */
 	const char *kt_skip_reason; /* why */
 };
 
 struct ktest_case {
-	const char *kc_name;		 /* case name */
+	const char *kc_name;            /* case name */
 	void (*kc_fn)(struct ktest *t); /* the test */
 };
 
 struct ktest_suite {
-	const char *ks_name;		  /* suite name for test= */
-	void (*ks_setup)(void);		  /* before each case, or NULL */
-	void (*ks_teardown)(void);	  /* after each case, or NULL */
+	const char *ks_name;               /* suite name for test= */
+	void (*ks_setup)(void);            /* before each case, or NULL */
+	void (*ks_teardown)(void);         /* after each case, or NULL */
 	const struct ktest_case *ks_cases; /* the cases */
-	int ks_ncases;			  /* how many */
-	const char *ks_option;		  /* boot option selecting it, or NULL */
+	int ks_ncases;                     /* how many */
+	const char *ks_option; /* boot option selecting it, or NULL */
 };
 
-#define KTEST_CASE(fn) {#fn, fn}
+#define KTEST_CASE(fn)                                                         \
+	{                                                                      \
+#fn, fn                                                        \
+	}
 
-#define KTEST_SUITE(ident, name, setup, teardown, ...)                       \
+#define KTEST_SUITE(ident, name, setup, teardown, ...)                         \
 	KTEST_SUITE_OPT(ident, name, NULL, setup, teardown, __VA_ARGS__)
 
 /*
@@ -48,16 +51,19 @@ struct ktest_suite {
  * "none"), e.g. the stress suite with stress=.  test=all does not select
  * it; test=NAME still does.  Its cases decide what the option asks for.
  */
-#define KTEST_SUITE_OPT(ident, name, option, setup, teardown, ...)           \
-	static const struct ktest_case ident##_cases[] = {__VA_ARGS__};      \
-	static const struct ktest_suite ident##_suite                        \
-	    __attribute__((section("set_ktest"), used, aligned(8))) = {      \
-		name, setup, teardown, ident##_cases,                        \
-		(int)(sizeof(ident##_cases) / sizeof(ident##_cases[0])),     \
-		option}
+#define KTEST_SUITE_OPT(ident, name, option, setup, teardown, ...)             \
+	static const struct ktest_case ident##_cases[] = {__VA_ARGS__};        \
+	static const struct ktest_suite ident##_suite                          \
+	    __attribute__((section("set_ktest"), used, aligned(8))) = {        \
+	        name,                                                          \
+	        setup,                                                         \
+	        teardown,                                                      \
+	        ident##_cases,                                                 \
+	        (int)(sizeof(ident##_cases) / sizeof(ident##_cases[0])),       \
+	        option}
 
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
-    ...) __printflike(4, 5);
+                ...) __printflike(4, 5);
 void ktest_skip(struct ktest *t, const char *reason);
 /* Run the suites the command line selects; returns the failure count. */
 int ktest_run_selected(void);
@@ -65,43 +71,43 @@ int ktest_run_selected(void);
 uint64_t ktest_random(void);
 uint64_t ktest_seed(void);
 
-#define KT_EXPECT(t, cond)                                                   \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			ktest_fail(t, __FILE__, __LINE__,                    \
-			    "expected %s", #cond);                           \
+#define KT_EXPECT(t, cond)                                                     \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			ktest_fail(t, __FILE__, __LINE__, "expected %s",       \
+			           #cond);                                     \
 	} while (0)
 
-#define KT_ASSERT(t, cond)                                                   \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			ktest_fail(t, __FILE__, __LINE__,                    \
-			    "assertion failed: %s", #cond);                  \
-			return;                                              \
-		}                                                            \
+#define KT_ASSERT(t, cond)                                                     \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			ktest_fail(t, __FILE__, __LINE__,                      \
+			           "assertion failed: %s", #cond);             \
+			return;                                                \
+		}                                                              \
 	} while (0)
 
-#define KT_CMP_(t, a, op, b, ret)                                            \
-	do {                                                                 \
-		uint64_t kt_a_ = (uint64_t)(a), kt_b_ = (uint64_t)(b);       \
-		if (!(kt_a_ op kt_b_)) {                                     \
-			ktest_fail(t, __FILE__, __LINE__,                    \
-			    "%s %s %s: %#lx (%lu) vs %#lx (%lu)", #a, #op,   \
-			    #b, kt_a_, kt_a_, kt_b_, kt_b_);                 \
-			ret;                                                 \
-		}                                                            \
+#define KT_CMP_(t, a, op, b, ret)                                              \
+	do {                                                                   \
+		uint64_t kt_a_ = (uint64_t)(a), kt_b_ = (uint64_t)(b);         \
+		if (!(kt_a_ op kt_b_)) {                                       \
+			ktest_fail(t, __FILE__, __LINE__,                      \
+			           "%s %s %s: %#lx (%lu) vs %#lx (%lu)", #a,   \
+			           #op, #b, kt_a_, kt_a_, kt_b_, kt_b_);       \
+			ret;                                                   \
+		}                                                              \
 	} while (0)
 
 #define KT_EXPECT_EQ(t, a, b) KT_CMP_(t, a, ==, b, (void)0)
 #define KT_EXPECT_NE(t, a, b) KT_CMP_(t, a, !=, b, (void)0)
-#define KT_ASSERT_EQ(t, a, b) KT_CMP_(t, a, ==, b, return)
-#define KT_ASSERT_NE(t, a, b) KT_CMP_(t, a, !=, b, return)
-#define KT_ASSERT_LE(t, a, b) KT_CMP_(t, a, <=, b, return)
-#define KT_ASSERT_GE(t, a, b) KT_CMP_(t, a, >=, b, return)
-#define KT_SKIP(t, reason)                                                   \
-	do {                                                                 \
-		ktest_skip(t, reason);                                       \
-		return;                                                      \
+#define KT_ASSERT_EQ(t, a, b) KT_CMP_(t, a, ==, b, return )
+#define KT_ASSERT_NE(t, a, b) KT_CMP_(t, a, !=, b, return )
+#define KT_ASSERT_LE(t, a, b) KT_CMP_(t, a, <=, b, return )
+#define KT_ASSERT_GE(t, a, b) KT_CMP_(t, a, >=, b, return )
+#define KT_SKIP(t, reason)                                                     \
+	do {                                                                   \
+		ktest_skip(t, reason);                                         \
+		return;                                                        \
 	} while (0)
 
 #endif /* !_SYS_KTEST_H_ */

@@ -6,7 +6,7 @@
 
 #include <sys/types.h>
 
-#define M_ZERO	0x1 /* zero the object */
+#define M_ZERO   0x1 /* zero the object */
 #define M_NULLOK 0x2 /* return NULL instead of panicking when out of memory */
 
 void *kmalloc(size_t size, int flags);

@@ -28,10 +28,13 @@
 
 struct spinlock {
 	volatile uint32_t sl_lock; /* 0 free, 1 held */
-	const char *sl_name;	   /* for diagnostics */
+	const char *sl_name;       /* for diagnostics */
 };
 
-#define SPINLOCK_INITIALIZER(name) {0, name}
+#define SPINLOCK_INITIALIZER(name)                                             \
+	{                                                                      \
+		0, name                                                        \
+	}
 
 static inline bool
 spin_trylock(struct spinlock *sl)

@@ -18,21 +18,21 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...) __printflike(3, 4);
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 /* Low-level formatter: calls out(c, arg) for each character. */
 int kvcprintf(const char *fmt, void (*out)(int c, void *arg), void *arg,
-    va_list ap);
+              va_list ap);
 
 /* Panic (sys/kern/kern_shutdown.c on the kernel, test/host on the host). */
 void panic(const char *fmt, ...) __printflike(1, 2) __noreturn;
 
 #ifdef INVARIANTS
-#define KASSERT(exp, msg)                                                    \
-	do {                                                                 \
-		if (__predict_false(!(exp)))                                 \
-			panic("assertion \"%s\" failed at %s:%d: %s", #exp,  \
-			    __FILE__, __LINE__, msg);                        \
+#define KASSERT(exp, msg)                                                      \
+	do {                                                                   \
+		if (__predict_false(!(exp)))                                   \
+			panic("assertion \"%s\" failed at %s:%d: %s", #exp,    \
+			      __FILE__, __LINE__, msg);                        \
 	} while (0)
 #else
-#define KASSERT(exp, msg)                                                    \
-	do {                                                                 \
+#define KASSERT(exp, msg)                                                      \
+	do {                                                                   \
 	} while (0)
 #endif
 

@@ -21,21 +21,21 @@ typedef int64_t sbintime_t;   /* signed nanoseconds */
 typedef unsigned int u_int;
 typedef unsigned long u_long;
 
-#define __packed      __attribute__((packed))
-#define __aligned(x)  __attribute__((aligned(x)))
-#define __section(s)  __attribute__((section(s)))
-#define __used        __attribute__((used))
-#define __unused      __attribute__((unused))
-#define __noreturn    __attribute__((noreturn))
+#define __packed           __attribute__((packed))
+#define __aligned(x)       __attribute__((aligned(x)))
+#define __section(s)       __attribute__((section(s)))
+#define __used             __attribute__((used))
+#define __unused           __attribute__((unused))
+#define __noreturn         __attribute__((noreturn))
 #define __printflike(f, a) __attribute__((format(printf, f, a)))
 #define __predict_false(x) __builtin_expect(!!(x), 0)
 #define __predict_true(x)  __builtin_expect(!!(x), 1)
 
-#define nitems(a) (sizeof(a) / sizeof((a)[0]))
-#define roundup2(x, y) (((x) + ((y)-1)) & ~((__typeof__(x))(y)-1))
+#define nitems(a)        (sizeof(a) / sizeof((a)[0]))
+#define roundup2(x, y)   (((x) + ((y)-1)) & ~((__typeof__(x))(y)-1))
 #define rounddown2(x, y) ((x) & ~((__typeof__(x))(y)-1))
-#define howmany(x, y) (((x) + ((y)-1)) / (y))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define howmany(x, y)    (((x) + ((y)-1)) / (y))
+#define MIN(a, b)        ((a) < (b) ? (a) : (b))
+#define MAX(a, b)        ((a) > (b) ? (a) : (b))
 
 #endif /* !_SYS_TYPES_H_ */

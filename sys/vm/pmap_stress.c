@@ -1479,9 +1479,9 @@ stress_case(struct ktest *t)
 	if (!selected(sc->sc_name))
 		KT_SKIP(t, "not selected by stress=");
 	KT_EXPECT_EQ(t,
-	    stress_run_scenario(sc,
-		(int)bootopt_get_u64("stress.seconds", 2, 1, 3600)),
-	    0);
+	             stress_run_scenario(sc, (int)bootopt_get_u64(
+	                                         "stress.seconds", 2, 1, 3600)),
+	             0);
 }
 
 int

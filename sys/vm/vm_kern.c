@@ -22,7 +22,7 @@
 #define KVA_NPAGES (KVA_SIZE / PAGE_SIZE)
 
 static uint64_t kva_map[KVA_NPAGES / 64]; /* 1 bit per page: in use */
-static uint64_t kva_hint;		  /* where the next search starts */
+static uint64_t kva_hint;                 /* where the next search starts */
 static struct spinlock kva_lock = SPINLOCK_INITIALIZER("kva");
 
 static bool
@@ -80,7 +80,7 @@ kva_free(vm_offset_t va, size_t npages)
 	uint64_t first = (va - KVA_MIN_ADDRESS) / PAGE_SIZE;
 
 	KASSERT(va >= KVA_MIN_ADDRESS && first + npages <= KVA_NPAGES,
-	    "kva_free: address outside KVA");
+	        "kva_free: address outside KVA");
 	spin_lock(&kva_lock);
 	kva_mark(first, npages, false);
 	spin_unlock(&kva_lock);
@@ -100,7 +100,7 @@ kmem_alloc_stack(size_t npages)
 		if (m == NULL)
 			panic("kmem_alloc_stack: out of memory");
 		pmap_kenter(va + i * PAGE_SIZE, vm_page_to_phys(m),
-		    VM_PROT_READ | VM_PROT_WRITE);
+		            VM_PROT_READ | VM_PROT_WRITE);
 	}
 	return va + PAGE_SIZE; /* lowest usable byte, guard page below */
 }
@@ -135,6 +135,6 @@ pmap_mapdev(vm_paddr_t pa, size_t size)
 		panic("pmap_mapdev: out of KVA");
 	for (i = 0; i < npages; i++)
 		pmap_kenter(va + i * PAGE_SIZE, base + i * PAGE_SIZE,
-		    VM_PROT_READ | VM_PROT_WRITE | PMAP_NOCACHE);
+		            VM_PROT_READ | VM_PROT_WRITE | PMAP_NOCACHE);
 	return (void *)(va + (pa - base));
 }

@@ -8,7 +8,7 @@
 
 #include <sys/types.h>
 
-vm_offset_t kva_alloc(size_t npages);	       /* 0 when exhausted */
+vm_offset_t kva_alloc(size_t npages); /* 0 when exhausted */
 void kva_free(vm_offset_t va, size_t npages);
 /* npages of zeroed memory mapped RW at a fresh KVA, guard pages around. */
 vm_offset_t kmem_alloc_stack(size_t npages);

@@ -24,8 +24,8 @@
 static struct vm_page *vm_page_array; /* indexed by pa / PAGE_SZ */
 static uint64_t vm_page_array_n;      /* entries */
 static struct vm_page *free_list;     /* LIFO of free pages */
-static uint64_t free_count;	      /* pages on free_list */
-static uint64_t total_count;	      /* usable pages at startup */
+static uint64_t free_count;           /* pages on free_list */
+static uint64_t total_count;          /* usable pages at startup */
 static struct spinlock free_lock = SPINLOCK_INITIALIZER("vm_page free");
 
 vm_paddr_t
@@ -57,7 +57,7 @@ vm_page_startup(struct phys_ranges *avail)
 	array_pa = phys_ranges_steal(avail, bytes, PAGE_SZ, UINT64_MAX);
 	if (array_pa == 0)
 		panic("vm: no room for the page array (%lu KiB)",
-		    (unsigned long)(bytes >> 10));
+		      (unsigned long)(bytes >> 10));
 	vm_page_array = pmap_map_dmap(array_pa);
 	memset(vm_page_array, 0, bytes);
 
@@ -105,7 +105,7 @@ vm_page_free(struct vm_page *m)
 	KASSERT(m != NULL && (m->pg_flags & VPF_RAM), "freeing a non-RAM page");
 	if (m->pg_flags & VPF_FREE)
 		panic("vm_page_free: double free of page %#lx",
-		    (unsigned long)vm_page_to_phys(m));
+		      (unsigned long)vm_page_to_phys(m));
 	m->pg_flags = VPF_RAM | VPF_FREE;
 	spin_lock(&free_lock);
 	m->pg_next = free_list;

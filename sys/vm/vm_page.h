@@ -11,16 +11,16 @@ struct phys_ranges;
 
 struct vm_page {
 	struct vm_page *pg_next; /* free-list link */
-	uint32_t pg_flags;	 /* PG_* below */
-	uint32_t pg_wire;	 /* users that keep it (page tables: entries) */
+	uint32_t pg_flags;       /* PG_* below */
+	uint32_t pg_wire;        /* users that keep it (page tables: entries) */
 };
 
-#define VPF_FREE     0x1 /* on the free list */
-#define VPF_RAM	     0x2 /* usable RAM (else a hole or reserved) */
+#define VPF_FREE      0x1 /* on the free list */
+#define VPF_RAM       0x2 /* usable RAM (else a hole or reserved) */
 #define VPF_PAGETABLE 0x4 /* holds a page-table page */
 
 void vm_page_startup(struct phys_ranges *avail);
-struct vm_page *vm_page_alloc(void);	/* zeroed page, or NULL */
+struct vm_page *vm_page_alloc(void); /* zeroed page, or NULL */
 void vm_page_free(struct vm_page *m);
 vm_paddr_t vm_page_to_phys(struct vm_page *m);
 struct vm_page *phys_to_vm_page(vm_paddr_t pa);

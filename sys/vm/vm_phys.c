@@ -20,7 +20,7 @@ static void
 remove_at(struct phys_ranges *rs, int i)
 {
 	memmove(&rs->pr[i], &rs->pr[i + 1],
-	    (size_t)(rs->pr_n - i - 1) * sizeof(rs->pr[0]));
+	        (size_t)(rs->pr_n - i - 1) * sizeof(rs->pr[0]));
 	rs->pr_n--;
 }
 
@@ -32,7 +32,7 @@ insert_at(struct phys_ranges *rs, int i, vm_paddr_t s, vm_paddr_t e)
 		return false;
 	}
 	memmove(&rs->pr[i + 1], &rs->pr[i],
-	    (size_t)(rs->pr_n - i) * sizeof(rs->pr[0]));
+	        (size_t)(rs->pr_n - i) * sizeof(rs->pr[0]));
 	rs->pr[i].pr_start = s;
 	rs->pr[i].pr_end = e;
 	rs->pr_n++;
@@ -78,7 +78,7 @@ phys_ranges_remove(struct phys_ranges *rs, uint64_t start, uint64_t end)
 		return;
 	start = rounddown2(start, PHYS_PAGE);
 	end = end > UINT64_MAX - PHYS_PAGE ? UINT64_MAX & ~(PHYS_PAGE - 1)
-					   : roundup2(end, PHYS_PAGE);
+	                                   : roundup2(end, PHYS_PAGE);
 	for (i = 0; i < rs->pr_n;) {
 		struct phys_range *r = &rs->pr[i];
 
@@ -104,8 +104,7 @@ phys_ranges_remove(struct phys_ranges *rs, uint64_t start, uint64_t end)
 }
 
 bool
-phys_ranges_contains(const struct phys_ranges *rs, uint64_t start,
-    uint64_t end)
+phys_ranges_contains(const struct phys_ranges *rs, uint64_t start, uint64_t end)
 {
 	int i;
 
@@ -128,7 +127,7 @@ phys_ranges_total(const struct phys_ranges *rs)
 
 vm_paddr_t
 phys_ranges_steal(struct phys_ranges *rs, uint64_t size, uint64_t align,
-    uint64_t limit)
+                  uint64_t limit)
 {
 	int i;
 

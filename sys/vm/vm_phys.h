@@ -16,8 +16,8 @@ struct phys_range {
 
 struct phys_ranges {
 	struct phys_range pr[PHYS_RANGES_MAX]; /* sorted, disjoint, non-empty */
-	int pr_n;			       /* ranges in use */
-	int pr_dropped;			       /* ranges lost to overflow */
+	int pr_n;                              /* ranges in use */
+	int pr_dropped;                        /* ranges lost to overflow */
 };
 
 /* Add [start, start+len) shrunk inward to page boundaries; merges. */
@@ -26,7 +26,7 @@ void phys_ranges_add(struct phys_ranges *rs, uint64_t start, uint64_t len);
 void phys_ranges_remove(struct phys_ranges *rs, uint64_t start, uint64_t end);
 /* True when [start, end) lies entirely inside the set. */
 bool phys_ranges_contains(const struct phys_ranges *rs, uint64_t start,
-    uint64_t end);
+                          uint64_t end);
 uint64_t phys_ranges_total(const struct phys_ranges *rs);
 /*
  * Take size bytes aligned to align from the lowest range that has them
@@ -34,6 +34,6 @@ uint64_t phys_ranges_total(const struct phys_ranges *rs);
  * never in the set) when nothing fits.
  */
 vm_paddr_t phys_ranges_steal(struct phys_ranges *rs, uint64_t size,
-    uint64_t align, uint64_t limit);
+                             uint64_t align, uint64_t limit);
 
 #endif /* !_VM_VM_PHYS_H_ */

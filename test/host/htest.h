@@ -18,23 +18,23 @@ static int ht_npass;      /* tests passed so far */
 static int ht_nfail;      /* tests failed so far */
 static int ht_ntest;      /* tests run so far */
 
-#define HT_CHECK(cond)                                                       \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			printf("    # %s:%d: check failed: %s\n", __FILE__,  \
-			    __LINE__, #cond);                                \
-			ht_failed_now++;                                     \
-		}                                                            \
+#define HT_CHECK(cond)                                                         \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			printf("    # %s:%d: check failed: %s\n", __FILE__,    \
+			       __LINE__, #cond);                               \
+			ht_failed_now++;                                       \
+		}                                                              \
 	} while (0)
 
-#define HT_CHECK_EQ(a, b)                                                    \
-	do {                                                                 \
-		long long ht_a_ = (long long)(a), ht_b_ = (long long)(b);    \
-		if (ht_a_ != ht_b_) {                                        \
+#define HT_CHECK_EQ(a, b)                                                      \
+	do {                                                                   \
+		long long ht_a_ = (long long)(a), ht_b_ = (long long)(b);      \
+		if (ht_a_ != ht_b_) {                                          \
 			printf("    # %s:%d: %s == %s failed: %lld != %lld\n", \
-			    __FILE__, __LINE__, #a, #b, ht_a_, ht_b_);       \
-			ht_failed_now++;                                     \
-		}                                                            \
+			       __FILE__, __LINE__, #a, #b, ht_a_, ht_b_);      \
+			ht_failed_now++;                                       \
+		}                                                              \
 	} while (0)
 
 static inline void
@@ -56,7 +56,7 @@ ht_run(const char *name, void (*fn)(void))
 	} else {
 		ht_nfail++;
 		printf("not ok %d %s # %d check(s) failed\n", ht_ntest, name,
-		    ht_failed_now);
+		       ht_failed_now);
 	}
 	fflush(stdout);
 }

@@ -36,7 +36,7 @@ frame_ok(uint64_t rbp)
 {
 	/* Kernel stacks live in slot 511 (per-CPU window, KVA, .bss). */
 	return rbp >= PRIVSPACE_ADDRESS && rbp <= 0xfffffffffffff000ull &&
-	    (rbp & 7) == 0;
+	       (rbp & 7) == 0;
 }
 
 void
@@ -70,19 +70,19 @@ db_print_trapframe(const struct trapframe *tf)
 	kprintf("  rip ");
 	print_addr(tf->tf_rip);
 	kprintf("\n  rsp %#018lx rflags %#lx cs %#lx ss %#lx\n", tf->tf_rsp,
-	    tf->tf_rflags, tf->tf_cs, tf->tf_ss);
+	        tf->tf_rflags, tf->tf_cs, tf->tf_ss);
 	kprintf("  rax %#018lx rbx %#018lx rcx %#018lx\n", tf->tf_rax,
-	    tf->tf_rbx, tf->tf_rcx);
+	        tf->tf_rbx, tf->tf_rcx);
 	kprintf("  rdx %#018lx rsi %#018lx rdi %#018lx\n", tf->tf_rdx,
-	    tf->tf_rsi, tf->tf_rdi);
+	        tf->tf_rsi, tf->tf_rdi);
 	kprintf("  rbp %#018lx r8  %#018lx r9  %#018lx\n", tf->tf_rbp,
-	    tf->tf_r8, tf->tf_r9);
+	        tf->tf_r8, tf->tf_r9);
 	kprintf("  r10 %#018lx r11 %#018lx r12 %#018lx\n", tf->tf_r10,
-	    tf->tf_r11, tf->tf_r12);
+	        tf->tf_r11, tf->tf_r12);
 	kprintf("  r13 %#018lx r14 %#018lx r15 %#018lx\n", tf->tf_r13,
-	    tf->tf_r14, tf->tf_r15);
+	        tf->tf_r14, tf->tf_r15);
 	kprintf("  cr0 %#lx cr2 %#lx cr3 %#lx cr4 %#lx\n", rcr0(), rcr2(),
-	    rcr3(), rcr4());
+	        rcr3(), rcr4());
 }
 
 void

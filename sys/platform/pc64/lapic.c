@@ -82,7 +82,7 @@ lapic_ipi_raw(uint32_t dest, uint32_t icrlo)
 
 	if (lapic_x2apic) {
 		wrmsr(MSR_X2APIC_BASE + (LAPIC_ICR_LO >> 4),
-		    ((uint64_t)dest << 32) | icrlo);
+		      ((uint64_t)dest << 32) | icrlo);
 	} else {
 		lapic_ipi_wait();
 		lapic_write(LAPIC_ICR_HI, dest << 24);
@@ -108,7 +108,7 @@ void
 lapic_ipi_all_but_self(int vector)
 {
 	lapic_ipi_raw(0, APIC_DEST_ALLESELF | APIC_DELMODE_FIXED |
-	    (uint32_t)vector);
+	                     (uint32_t)vector);
 }
 
 static void
@@ -148,19 +148,20 @@ lapic_setup_bsp(vm_paddr_t lapic_pa)
 	if (mode != NULL && strcmp(mode, "xapic") != 0 &&
 	    strcmp(mode, "auto") != 0)
 		kprintf("lapic: error: option 'apic': value '%s' is not auto "
-			"or xapic; using auto\n",
-		    mode);
+		        "or xapic; using auto\n",
+		        mode);
 	do_cpuid(1, r);
 	lapic_x2apic = (r[2] & CPUID1_ECX_X2APIC) != 0 &&
-	    !(mode != NULL && strcmp(mode, "xapic") == 0);
+	               !(mode != NULL && strcmp(mode, "xapic") == 0);
 	if (!lapic_x2apic)
 		lapic_mmio = pmap_mapdev(lapic_pa, 4096);
 	intr_register(LAPIC_TIMER_VECTOR, lapic_timer_intr);
 	intr_register(LAPIC_SPURIOUS_VECTOR, lapic_spurious_intr);
 	intr_register(LAPIC_ERROR_VECTOR, lapic_error_intr);
-	kprintf("lapic: %s mode%s, base %#lx\n", lapic_x2apic ? "x2APIC" : "xAPIC",
-	    (r[2] & CPUID1_ECX_X2APIC) ? "" : " (no x2APIC on this CPU)",
-	    lapic_pa);
+	kprintf("lapic: %s mode%s, base %#lx\n",
+	        lapic_x2apic ? "x2APIC" : "xAPIC",
+	        (r[2] & CPUID1_ECX_X2APIC) ? "" : " (no x2APIC on this CPU)",
+	        lapic_pa);
 }
 
 /* Per-CPU: enable the APIC in the chosen mode and program its LVTs. */
@@ -209,11 +210,11 @@ lapic_timer_calibrate(void)
 	left = lapic_read(LAPIC_TIMER_CCR);
 	lapic_write(LAPIC_TIMER_ICR, 0);
 	/* ticks in 10 ms * 100 = ticks per second */
-	lapic_timer_count = (uint32_t)((uint64_t)(start - left) * 100 /
-	    lapic_timer_hz);
+	lapic_timer_count =
+	    (uint32_t)((uint64_t)(start - left) * 100 / lapic_timer_hz);
 	if (lapic_timer_count == 0)
 		lapic_timer_count = 100000;
 	kprintf("lapic: timer %lu kHz bus/16, %u Hz tick (count %u)\n",
-	    (unsigned long)(start - left) / 10, lapic_timer_hz,
-	    lapic_timer_count);
+	        (unsigned long)(start - left) / 10, lapic_timer_hz,
+	        lapic_timer_count);
 }

@@ -34,12 +34,12 @@ bool cpu_has_nx, cpu_has_pg1g, cpu_has_pge;
 int ncpus = 1;
 void (*cpu_stop_others_hook)(void); /* set once APs exist */
 
-static struct mdglobaldata boot_gd;	  /* %gs before privatespace */
-static struct gdtpage boot_gdtpage;	  /* boot CPU's first GDT/TSS */
+static struct mdglobaldata boot_gd; /* %gs before privatespace */
+static struct gdtpage boot_gdtpage; /* boot CPU's first GDT/TSS */
 static char boot_df_stack[PAGE_SIZE] __aligned(16);  /* early #DF stack */
 static char boot_nmi_stack[PAGE_SIZE] __aligned(16); /* early NMI stack */
-static struct phys_ranges phys_avail;	  /* usable RAM during boot */
-static uint64_t ram_total;		  /* usable RAM in the memory map */
+static struct phys_ranges phys_avail; /* usable RAM during boot */
+static uint64_t ram_total;            /* usable RAM in the memory map */
 
 struct globaldata *
 globaldata_find(int cpuid)
@@ -105,35 +105,35 @@ build_phys_avail(void)
 	for (i = 0; i < bi->bi_nmmap; i++)
 		if (bi->bi_mmap[i].mr_type == BI_MEM_AVAILABLE)
 			phys_ranges_add(&phys_avail, bi->bi_mmap[i].mr_base,
-			    bi->bi_mmap[i].mr_len);
+			                bi->bi_mmap[i].mr_len);
 	for (i = 0; i < bi->bi_nmmap; i++) {
 		const struct bi_mem_range *mr = &bi->bi_mmap[i];
 
 		if (mr->mr_type != BI_MEM_AVAILABLE)
 			phys_ranges_remove(&phys_avail, mr->mr_base,
-			    mr->mr_len > UINT64_MAX - mr->mr_base
-				? UINT64_MAX
-				: mr->mr_base + mr->mr_len);
+			                   mr->mr_len > UINT64_MAX - mr->mr_base
+			                       ? UINT64_MAX
+			                       : mr->mr_base + mr->mr_len);
 	}
 	ram_total = phys_ranges_total(&phys_avail);
 	/* The AP trampoline page must be real RAM below 1 MiB. */
 	if (!phys_ranges_contains(&phys_avail, MP_TRAMPOLINE_PA,
-		MP_TRAMPOLINE_PA + PAGE_SIZE))
+	                          MP_TRAMPOLINE_PA + PAGE_SIZE))
 		kprintf("machdep: warning: trampoline page %#lx is not "
-			"usable RAM; APs cannot start\n",
-		    MP_TRAMPOLINE_PA);
+		        "usable RAM; APs cannot start\n",
+		        MP_TRAMPOLINE_PA);
 	phys_ranges_remove(&phys_avail, 0, 1ull << 20);
 	phys_ranges_remove(&phys_avail, (vm_paddr_t)_kernel_pa_start,
-	    (vm_paddr_t)_end - KERNBASE);
+	                   (vm_paddr_t)_end - KERNBASE);
 	phys_ranges_remove(&phys_avail, bi->bi_mbi_pa,
-	    bi->bi_mbi_pa + bi->bi_mbi_len);
+	                   bi->bi_mbi_pa + bi->bi_mbi_len);
 	for (i = 0; i < bi->bi_nmods; i++)
 		phys_ranges_remove(&phys_avail, bi->bi_mods[i].mod_start,
-		    bi->bi_mods[i].mod_end);
+		                   bi->bi_mods[i].mod_end);
 	if (phys_avail.pr_dropped)
 		kprintf("machdep: warning: memory map too fragmented; %d "
-			"ranges ignored\n",
-		    phys_avail.pr_dropped);
+		        "ranges ignored\n",
+		        phys_avail.pr_dropped);
 	/* The direct map is one PML4 slot: RAM above 512 GiB is unused. */
 	if (phys_avail.pr_n > 0 &&
 	    phys_avail.pr[phys_avail.pr_n - 1].pr_end > NBPML4) {
@@ -152,35 +152,36 @@ print_banner(void)
 	int i;
 
 	kprintf("\n%s x86-64 SMP kernel (" KERNCONF "), booted by %s\n",
-	    "pcoherence", bi->bi_loader[0] ? bi->bi_loader : "unknown loader");
+	        "pcoherence",
+	        bi->bi_loader[0] ? bi->bi_loader : "unknown loader");
 	kprintf("cmdline: %s\n", bi->bi_cmdline);
 	kprintf("memory map (%d entries):\n", bi->bi_nmmap);
 	for (i = 0; i < bi->bi_nmmap; i++)
 		kprintf("  0x%012lx - 0x%012lx %-9s (%lu KiB)\n",
-		    bi->bi_mmap[i].mr_base,
-		    bi->bi_mmap[i].mr_base + bi->bi_mmap[i].mr_len,
-		    mem_type_name(bi->bi_mmap[i].mr_type),
-		    bi->bi_mmap[i].mr_len >> 10);
+		        bi->bi_mmap[i].mr_base,
+		        bi->bi_mmap[i].mr_base + bi->bi_mmap[i].mr_len,
+		        mem_type_name(bi->bi_mmap[i].mr_type),
+		        bi->bi_mmap[i].mr_len >> 10);
 }
 
 static void
 print_layout(void)
 {
 	kprintf("kernel: text %#lx-%#lx rodata -%#lx data+bss -%#lx "
-		"ksyms -%#lx (%lu KiB at pa %#lx)\n",
-	    (uint64_t)_text_start, (uint64_t)_etext, (uint64_t)_erodata,
-	    (uint64_t)_ebss, (uint64_t)_end,
-	    ((uint64_t)_end - (uint64_t)_text_start) >> 10,
-	    (uint64_t)((uint64_t)_text_start - KERNBASE));
+	        "ksyms -%#lx (%lu KiB at pa %#lx)\n",
+	        (uint64_t)_text_start, (uint64_t)_etext, (uint64_t)_erodata,
+	        (uint64_t)_ebss, (uint64_t)_end,
+	        ((uint64_t)_end - (uint64_t)_text_start) >> 10,
+	        (uint64_t)((uint64_t)_text_start - KERNBASE));
 	kprintf("pmap: PML4 at pa %#lx, %d kernel PML4 entries; direct map "
-		"%lu GiB with %s pages; NX %s; %d image 2M promotions\n",
-	    kernel_pml4_pa, pmap_count_kernel_pml4e(), dmap_top >> 30,
-	    cpu_has_pg1g ? "1 GiB" : "2 MiB", cpu_has_nx ? "on" : "absent",
-	    pmap_promoted_2m);
+	        "%lu GiB with %s pages; NX %s; %d image 2M promotions\n",
+	        kernel_pml4_pa, pmap_count_kernel_pml4e(), dmap_top >> 30,
+	        cpu_has_pg1g ? "1 GiB" : "2 MiB", cpu_has_nx ? "on" : "absent",
+	        pmap_promoted_2m);
 	kprintf("per-CPU window: %#lx, %d pages per CPU, MAXCPU %d\n",
-	    (uint64_t)PRIVSPACE_ADDRESS, NPRIVPAGES, MAXCPU);
+	        (uint64_t)PRIVSPACE_ADDRESS, NPRIVPAGES, MAXCPU);
 	kprintf("vm: %lu KiB usable RAM, %lu pages free\n", ram_total >> 10,
-	    vm_page_free_count());
+	        vm_page_free_count());
 }
 
 /* Move the boot CPU onto its privatespace: globaldata, GDT/TSS, stacks. */
@@ -197,8 +198,8 @@ cpu0_prvspace_init(void)
 	for (int i = 0; i < NCMAP; i++)
 		gd->gd_cmap_pte[i] = pmap_kpte((vm_offset_t)ps->CADDR[i]);
 	cpu_segments_init(&ps->gdtpage,
-	    (vm_offset_t)ps->dblfault_stack + PAGE_SIZE,
-	    (vm_offset_t)ps->nmi_stack + PAGE_SIZE);
+	                  (vm_offset_t)ps->dblfault_stack + PAGE_SIZE,
+	                  (vm_offset_t)ps->nmi_stack + PAGE_SIZE);
 	set_gsbase(gd);
 }
 
@@ -208,41 +209,41 @@ hammer_time(uint32_t mbi_pa, uint32_t has_nx)
 	uint32_t mbi_len;
 	vm_paddr_t top;
 
-	set_gsbase(&boot_gd);			/* mycpu works from here */
-	serial_init();				/* console on COM1 + 0xe9 */
-	identify_cpu();				/* NX, 1G pages, PGE */
-	cpu_has_nx = cpu_has_nx && has_nx;	/* boot.S set EFER.NXE */
-	cpu_segments_init(&boot_gdtpage,	/* GDT, TSS, IDT */
-	    (vm_offset_t)boot_df_stack + PAGE_SIZE,
-	    (vm_offset_t)boot_nmi_stack + PAGE_SIZE);
+	set_gsbase(&boot_gd);              /* mycpu works from here */
+	serial_init();                     /* console on COM1 + 0xe9 */
+	identify_cpu();                    /* NX, 1G pages, PGE */
+	cpu_has_nx = cpu_has_nx && has_nx; /* boot.S set EFER.NXE */
+	cpu_segments_init(&boot_gdtpage,   /* GDT, TSS, IDT */
+	                  (vm_offset_t)boot_df_stack + PAGE_SIZE,
+	                  (vm_offset_t)boot_nmi_stack + PAGE_SIZE);
 	idt_init();
 	memcpy(&mbi_len, (void *)(uintptr_t)mbi_pa, 4); /* identity mapped */
 	if (mb2_parse((void *)(uintptr_t)mbi_pa, mbi_pa, MIN(mbi_len, 1u << 20),
-		&bootinfo) != 0)		/* copy boot info first */
+	              &bootinfo) != 0) /* copy boot info first */
 		panic("cannot use the multiboot2 boot information");
-	bootopt_init(bootinfo.bi_cmdline);	/* key=value options */
-	debug_break_init();			/* bochs.break= sites */
+	bootopt_init(bootinfo.bi_cmdline); /* key=value options */
+	debug_break_init();                /* bochs.break= sites */
 	print_banner();
-	top = build_phys_avail();		/* usable RAM */
+	top = build_phys_avail(); /* usable RAM */
 	if (ram_total < VM_MIN_USABLE_BYTES) {
 		kprintf("vm: error: not enough memory: %lu KiB usable, this "
-			"kernel needs at least %lu KiB\n",
-		    ram_total >> 10, VM_MIN_USABLE_BYTES >> 10);
+		        "kernel needs at least %lu KiB\n",
+		        ram_total >> 10, VM_MIN_USABLE_BYTES >> 10);
 		cpu_poweroff(EXIT_FAIL);
 	}
-	pmap_bootstrap(&phys_avail, top);	/* own page tables, DMAP */
-	vm_page_startup(&phys_avail);		/* page allocator */
-	cpu0_prvspace_init();			/* %gs -> CPU 0's window */
+	pmap_bootstrap(&phys_avail, top); /* own page tables, DMAP */
+	vm_page_startup(&phys_avail);     /* page allocator */
+	cpu0_prvspace_init();             /* %gs -> CPU 0's window */
 	print_layout();
 	/* Continue on CPU 0's idle stack, which has a guard page below. */
 	__asm__ volatile("movq %0, %%rsp\n\t"
-			 "xorl %%ebp, %%ebp\n\t"
-			 "call mi_startup\n\t"
-			 "ud2"
-			 :
-			 : "r"((uint64_t)CPU_prvspace[0].idlestack +
-			     sizeof(CPU_prvspace[0].idlestack))
-			 : "memory");
+	                 "xorl %%ebp, %%ebp\n\t"
+	                 "call mi_startup\n\t"
+	                 "ud2"
+	                 :
+	                 : "r"((uint64_t)CPU_prvspace[0].idlestack +
+	                       sizeof(CPU_prvspace[0].idlestack))
+	                 : "memory");
 	__builtin_unreachable();
 }
 
@@ -255,7 +256,8 @@ cpu_poweroff(int how)
 	cpu_disable_intr();
 	serial_drain();
 	/* QEMU: isa-debug-exit turns this into the exit status. */
-	outb(QEMU_EXIT_PORT, how == EXIT_PASS ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
+	outb(QEMU_EXIT_PORT,
+	     how == EXIT_PASS ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
 	/* Bochs: the shutdown port ends the simulation. */
 	for (p = bochs_shutdown; *p != '\0'; p++)
 		outb(0x8900, (uint8_t)*p);

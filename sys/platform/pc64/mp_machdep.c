@@ -49,26 +49,31 @@ BOOTOPT_DECLARE(smp_max, "smp.max", "use at most N CPUs (1..MAXCPU)");
 #define AP_TIMEOUT_MS 2000 /* per AP, generous for a loaded TCG host */
 
 /* Trampoline parameters read by ap_entry (mpboot.S). */
-uint64_t mp_ap_cr3;		/* the kernel PML4 */
-uint64_t mp_ap_gd;		/* the AP's globaldata (GS base) */
-uint64_t mp_ap_stack;		/* top of its idle stack */
-volatile uint32_t mp_ap_stage;	/* 4 once in the kernel proper */
+uint64_t mp_ap_cr3;            /* the kernel PML4 */
+uint64_t mp_ap_gd;             /* the AP's globaldata (GS base) */
+uint64_t mp_ap_stack;          /* top of its idle stack */
+volatile uint32_t mp_ap_stage; /* 4 once in the kernel proper */
 
 extern char mptramp_start[], mptramp_end[], mptramp_stage[], mptramp_cr3[],
     mptramp_efer_nxe[];
 extern void (*cpu_stop_others_hook)(void);
 
-uint32_t cpu_apicid[MAXCPU];	/* cpuid -> APIC ID */
-static struct acpi_info acpi;	/* parsed MADT */
-uint64_t mp_online_ns;		/* nanouptime when all were online */
-static int mp_queues_ready;	/* set once every CPU's queues exist */
+uint32_t cpu_apicid[MAXCPU];  /* cpuid -> APIC ID */
+static struct acpi_info acpi; /* parsed MADT */
+uint64_t mp_online_ns;        /* nanouptime when all were online */
+static int mp_queues_ready;   /* set once every CPU's queues exist */
 
 void ap_init(void) __noreturn;
 
 static const char *const stage_names[] = {
-	"no response to INIT-SIPI-SIPI", "real mode", "protected mode",
-	"long mode (trampoline)", "kernel page tables", "segments loaded",
-	"local APIC enabled", "online",
+    "no response to INIT-SIPI-SIPI",
+    "real mode",
+    "protected mode",
+    "long mode (trampoline)",
+    "kernel page tables",
+    "segments loaded",
+    "local APIC enabled",
+    "online",
 };
 
 int
@@ -394,8 +399,8 @@ tramp_pml4_build(void)
 static volatile uint32_t *
 tramp_word(char *sym)
 {
-	return (volatile uint32_t *)pmap_map_dmap(MP_TRAMPOLINE_PA +
-	    (uint64_t)(sym - mptramp_start));
+	return (volatile uint32_t *)pmap_map_dmap(
+	    MP_TRAMPOLINE_PA + (uint64_t)(sym - mptramp_start));
 }
 
 /* Fill in the AP's globaldata before it runs. */
@@ -422,7 +427,8 @@ ap_stage(int cpu)
 	int s = globaldata_find(cpu)->gd_stage; /* 5..7, from ap_init() */
 
 	if (s == 0)
-		s = (int)__atomic_load_n(&mp_ap_stage, __ATOMIC_RELAXED); /* 4 */
+		s = (int)__atomic_load_n(&mp_ap_stage,
+		                         __ATOMIC_RELAXED); /* 4 */
 	if (s == 0)
 		s = (int)*tramp_word(mptramp_stage); /* 1..3, trampoline */
 	return s;
@@ -439,7 +445,7 @@ start_ap(int cpu, uint32_t apicid)
 	mp_ap_cr3 = kernel_pml4_pa;
 	mp_ap_gd = (uint64_t)&CPU_prvspace[cpu].mdglobaldata;
 	mp_ap_stack = (uint64_t)CPU_prvspace[cpu].idlestack +
-	    sizeof(CPU_prvspace[cpu].idlestack);
+	              sizeof(CPU_prvspace[cpu].idlestack);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
 	/* INIT, 10 ms, SIPI, 200 us, SIPI if it has not started. */
@@ -449,22 +455,22 @@ start_ap(int cpu, uint32_t apicid)
 	delay_us(200);
 	if (*tramp_word(mptramp_stage) == 0)
 		lapic_ipi_raw(apicid,
-		    APIC_DELMODE_STARTUP | (MP_TRAMPOLINE_PA >> 12));
+		              APIC_DELMODE_STARTUP | (MP_TRAMPOLINE_PA >> 12));
 	deadline = nanouptime() + AP_TIMEOUT_MS * NS_PER_MS;
 	while (!__atomic_load_n(&globaldata_find(cpu)->gd_online,
-	    __ATOMIC_ACQUIRE)) {
+	                        __ATOMIC_ACQUIRE)) {
 		if (nanouptime() > deadline) {
 			int s = ap_stage(cpu);
 
 			kprintf("mp: warning: cpu %d (APIC ID %u) did not come "
-				"up within %d ms: reached stage %d (%s); "
-				"skipping it\n",
-			    cpu, apicid, AP_TIMEOUT_MS, s,
-			    s < (int)nitems(stage_names) ? stage_names[s]
-							 : "?");
+			        "up within %d ms: reached stage %d (%s); "
+			        "skipping it\n",
+			        cpu, apicid, AP_TIMEOUT_MS, s,
+			        s < (int)nitems(stage_names) ? stage_names[s]
+			                                     : "?");
 			/* Park it again so it cannot run on stale parameters. */
 			lapic_ipi_raw(apicid,
-			    APIC_DELMODE_INIT | APIC_LEVEL_ASSERT);
+			              APIC_DELMODE_INIT | APIC_LEVEL_ASSERT);
 			return false;
 		}
 		cpu_pause();
@@ -503,7 +509,7 @@ cpu_mp_start(void)
 	tsc_calibrate();
 	if (bootinfo.bi_rsdp_len == 0 ||
 	    acpi_parse(bootinfo.bi_rsdp, bootinfo.bi_rsdp_len, acpi_map_dmap,
-		NULL, &acpi) != 0) {
+	               NULL, &acpi) != 0) {
 		kprintf("mp: no usable ACPI MADT: running on one CPU\n");
 		acpi.ncpus = 0;
 	} else {
@@ -525,15 +531,15 @@ cpu_mp_start(void)
 	want = acpi.ncpus > 0 ? (int)acpi.ncpus : 1;
 	if (acpi.ncpus_dropped_maxcpu)
 		kprintf("mp: warning: %d CPUs beyond MAXCPU=%d are not used\n",
-		    acpi.ncpus_dropped_maxcpu, MAXCPU);
+		        acpi.ncpus_dropped_maxcpu, MAXCPU);
 	if ((uint64_t)want > max) {
 		kprintf("mp: smp.max=%lu: using %lu of %d CPUs\n", max, max,
-		    want);
+		        want);
 		want = (int)max;
 	}
 	/* The trampoline page and its page tables. */
 	memcpy(pmap_map_dmap(MP_TRAMPOLINE_PA), mptramp_start,
-	    (size_t)(mptramp_end - mptramp_start));
+	       (size_t)(mptramp_end - mptramp_start));
 	tramp_cr3 = tramp_pml4_build();
 	*tramp_word(mptramp_cr3) = (uint32_t)tramp_cr3;
 	*tramp_word(mptramp_efer_nxe) = cpu_has_nx ? EFER_NXE : 0;
@@ -559,10 +565,10 @@ cpu_mp_start(void)
 	mp_online_ns = nanouptime();
 	timers_start();
 	kprintf("smp: all %d CPUs online (APs started in %lu ms)\n", ncpus,
-	    (mp_online_ns - t0) / NS_PER_MS);
+	        (mp_online_ns - t0) / NS_PER_MS);
 	if (ncpus < want)
 		kprintf("smp: warning: only %d of %d CPUs came up\n", ncpus,
-		    want);
+		        want);
 	debug_break("smp");
 }
 
@@ -574,15 +580,15 @@ ap_init(void)
 
 	gd->mi.gd_stage = 5;
 	cpu_segments_init(&ps->gdtpage,
-	    (vm_offset_t)ps->dblfault_stack + PAGE_SIZE,
-	    (vm_offset_t)ps->nmi_stack + PAGE_SIZE);
+	                  (vm_offset_t)ps->dblfault_stack + PAGE_SIZE,
+	                  (vm_offset_t)ps->nmi_stack + PAGE_SIZE);
 	if (cpu_has_pge)
 		load_cr4(rcr4() | CR4_PGE);
 	lapic_init();
 	gd->mi.gd_stage = 6;
 	if (lapic_id() != gd->mi.gd_apicid)
 		kprintf("mp: warning: cpu %d expected APIC ID %u, has %u\n",
-		    gd->mi.gd_cpuid, gd->mi.gd_apicid, lapic_id());
+		        gd->mi.gd_cpuid, gd->mi.gd_apicid, lapic_id());
 	gd->mi.gd_stage = 7;
 	__atomic_store_n(&gd->mi.gd_online, 1, __ATOMIC_RELEASE);
 	/*

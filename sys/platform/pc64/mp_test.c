@@ -51,8 +51,8 @@ smp_all_online(struct ktest *t)
 	for (i = 0; i < ncpus; i++) {
 		KT_EXPECT_EQ(t, globaldata_find(i)->gd_online || i == 0, 1);
 		KT_EXPECT_EQ(t, globaldata_find(i)->gd_cpuid, i);
-		KT_EXPECT_EQ(t, cpu_apicid_to_cpuid(globaldata_find(i)->gd_apicid),
-		    i);
+		KT_EXPECT_EQ(
+		    t, cpu_apicid_to_cpuid(globaldata_find(i)->gd_apicid), i);
 	}
 	kprintf("    # %d CPUs online\n", ncpus);
 }
@@ -68,7 +68,7 @@ smp_same_cr3_own_gs(struct ktest *t)
 	for (i = 0; i < ncpus; i++) {
 		KT_EXPECT_EQ(t, per_cpu_result[i] & PG_FRAME, kernel_pml4_pa);
 		KT_EXPECT_EQ(t, per_cpu_result2[i],
-		    (uint64_t)&CPU_prvspace[i].mdglobaldata);
+		             (uint64_t)&CPU_prvspace[i].mdglobaldata);
 	}
 }
 
@@ -78,9 +78,9 @@ smp_pml4_no_percpu_entries(struct ktest *t)
 	/* Two kernel slots (DMAP, kernel), whatever the CPU count. */
 	KT_EXPECT_EQ(t, pmap_count_kernel_pml4e(), NKPML4E);
 	KT_EXPECT_EQ(t, pml4_index((vm_offset_t)&CPU_prvspace[MAXCPU - 1]),
-	    KPML4_KERNEL);
+	             KPML4_KERNEL);
 	KT_EXPECT_EQ(t, pml4_index((vm_offset_t)&CPU_prvspace[0]),
-	    KPML4_KERNEL);
+	             KPML4_KERNEL);
 }
 
 static void
@@ -127,7 +127,7 @@ smp_guard_pages_fault(struct ktest *t)
 			if (pg >= PRV_PAGE_CADDR && pg < PRV_PAGE_CADDR + NCMAP)
 				continue; /* windows: owner's business */
 			KT_EXPECT_EQ(t, cpu_probe(base + pg * PAGE_SIZE, 0),
-			    mapped ? 0 : -1);
+			             mapped ? 0 : -1);
 		}
 	}
 	/* Beyond the last CPU the window is empty. */
@@ -147,7 +147,8 @@ cmap_worker(void *arg1, uint64_t arg2, void *frame)
 	int r, i;
 
 	for (r = 0; r < CMAP_ROUNDS; r++) {
-		uint64_t pat = arg2 ^ ((uint64_t)gd->gd_cpuid << 48) ^ (uint64_t)r;
+		uint64_t pat =
+		    arg2 ^ ((uint64_t)gd->gd_cpuid << 48) ^ (uint64_t)r;
 
 		for (i = 0; i < 512; i++)
 			s[i] = pat + (uint64_t)i;
@@ -178,13 +179,15 @@ smp_cmap_windows_concurrent(struct ktest *t)
 	lwkt_cpusync_simple(&m, cmap_worker, NULL, ktest_random());
 	for (i = 0; i < ncpus; i++) {
 		use1 += globaldata_find(i)->gd_cnt.pc_cmap_use;
-		KT_EXPECT_EQ(t, per_cpu_result[i], 0);	/* contents */
+		KT_EXPECT_EQ(t, per_cpu_result[i], 0);  /* contents */
 		KT_EXPECT_EQ(t, per_cpu_result2[i], 0); /* no IPI sent */
 	}
 	KT_EXPECT_EQ(t, use1 - use0, (uint64_t)ncpus * CMAP_ROUNDS * 3);
 }
 
 KTEST_SUITE(smp, "smp", NULL, NULL, KTEST_CASE(smp_all_online),
-    KTEST_CASE(smp_same_cr3_own_gs), KTEST_CASE(smp_pml4_no_percpu_entries),
-    KTEST_CASE(smp_cross_cpu_globaldata), KTEST_CASE(smp_guard_pages_fault),
-    KTEST_CASE(smp_cmap_windows_concurrent));
+            KTEST_CASE(smp_same_cr3_own_gs),
+            KTEST_CASE(smp_pml4_no_percpu_entries),
+            KTEST_CASE(smp_cross_cpu_globaldata),
+            KTEST_CASE(smp_guard_pages_fault),
+            KTEST_CASE(smp_cmap_windows_concurrent));

@@ -16,11 +16,11 @@
 
 struct bootinfo bootinfo;
 
-#define MB2_TAG_END	 0
-#define MB2_TAG_CMDLINE	 1
-#define MB2_TAG_LOADER	 2
-#define MB2_TAG_MODULE	 3
-#define MB2_TAG_MMAP	 6
+#define MB2_TAG_END      0
+#define MB2_TAG_CMDLINE  1
+#define MB2_TAG_LOADER   2
+#define MB2_TAG_MODULE   3
+#define MB2_TAG_MMAP     6
 #define MB2_TAG_ACPI_OLD 14
 #define MB2_TAG_ACPI_NEW 15
 
@@ -65,15 +65,15 @@ parse_mmap(const uint8_t *tag, uint32_t size, struct bootinfo *bi)
 
 	if (size < 16) {
 		kprintf("multiboot: warning: memory map tag too short (%u)\n",
-		    size);
+		        size);
 		bi->bi_warnings++;
 		return;
 	}
 	esize = rd32(tag + 8);
 	if (esize < 24 || esize > size) {
 		kprintf("multiboot: warning: memory map entry size %u is "
-			"invalid; ignoring the map\n",
-		    esize);
+		        "invalid; ignoring the map\n",
+		        esize);
 		bi->bi_warnings++;
 		return;
 	}
@@ -91,8 +91,8 @@ parse_mmap(const uint8_t *tag, uint32_t size, struct bootinfo *bi)
 	}
 	if (bi->bi_mmap_dropped != 0) {
 		kprintf("multiboot: warning: %d memory map entries beyond %d "
-			"ignored\n",
-		    bi->bi_mmap_dropped, BI_MMAP_MAX);
+		        "ignored\n",
+		        bi->bi_mmap_dropped, BI_MMAP_MAX);
 		bi->bi_warnings++;
 	}
 }
@@ -111,8 +111,8 @@ mb2_parse(const void *mbi, uint64_t mbi_pa, size_t avail, struct bootinfo *bi)
 	total = rd32(base);
 	if (total < 16 || total > avail) {
 		kprintf("multiboot: error: boot information size %lu is "
-			"invalid (readable: %zu)\n",
-		    (unsigned long)total, avail);
+		        "invalid (readable: %zu)\n",
+		        (unsigned long)total, avail);
 		return -1;
 	}
 	bi->bi_mbi_pa = mbi_pa;
@@ -126,20 +126,20 @@ mb2_parse(const void *mbi, uint64_t mbi_pa, size_t avail, struct bootinfo *bi)
 			break;
 		if (size < 8 || size > total - off) {
 			kprintf("multiboot: warning: tag %u at offset %lu has "
-				"bad size %u; stopping\n",
-			    type, (unsigned long)off, size);
+			        "bad size %u; stopping\n",
+			        type, (unsigned long)off, size);
 			bi->bi_warnings++;
 			break;
 		}
 		switch (type) {
 		case MB2_TAG_CMDLINE:
-			if (!copy_string(bi->bi_cmdline,
-				sizeof(bi->bi_cmdline), tag + 8, size - 8))
+			if (!copy_string(bi->bi_cmdline, sizeof(bi->bi_cmdline),
+			                 tag + 8, size - 8))
 				bi->bi_cmdline_truncated = true;
 			break;
 		case MB2_TAG_LOADER:
 			copy_string(bi->bi_loader, sizeof(bi->bi_loader),
-			    tag + 8, size - 8);
+			            tag + 8, size - 8);
 			break;
 		case MB2_TAG_MODULE:
 			if (size < 16) {
@@ -153,8 +153,8 @@ mb2_parse(const void *mbi, uint64_t mbi_pa, size_t avail, struct bootinfo *bi)
 				m->mod_end = rd32(tag + 12);
 			} else {
 				kprintf("multiboot: warning: module beyond %d "
-					"ignored\n",
-				    BI_MODS_MAX);
+				        "ignored\n",
+				        BI_MODS_MAX);
 				bi->bi_warnings++;
 			}
 			break;
@@ -166,8 +166,8 @@ mb2_parse(const void *mbi, uint64_t mbi_pa, size_t avail, struct bootinfo *bi)
 			/* Prefer the newer RSDP when both are present. */
 			if (bi->bi_rsdp_tag == MB2_TAG_ACPI_NEW)
 				break;
-			bi->bi_rsdp_len = MIN((size_t)(size - 8),
-			    sizeof(bi->bi_rsdp));
+			bi->bi_rsdp_len =
+			    MIN((size_t)(size - 8), sizeof(bi->bi_rsdp));
 			memcpy(bi->bi_rsdp, tag + 8, bi->bi_rsdp_len);
 			bi->bi_rsdp_tag = (int)type;
 			break;

@@ -42,7 +42,7 @@ idt_init(void)
 	int vec;
 
 	KASSERT((uintptr_t)idt_vectors_size == 256 * 16,
-	    "vector stubs must be 16 bytes apart");
+	        "vector stubs must be 16 bytes apart");
 	for (vec = 0; vec < 256; vec++) {
 		int ist = vec == 8 ? IST_DBLFAULT : vec == 2 ? IST_NMI : 0;
 
@@ -56,7 +56,7 @@ idt_init(void)
 /* Load this CPU's GDT and TSS; the IDT (shared) is loaded too. */
 void
 cpu_segments_init(struct gdtpage *gp, vm_offset_t df_stack_top,
-    vm_offset_t nmi_stack_top)
+                  vm_offset_t nmi_stack_top)
 {
 	struct region_descriptor rd;
 	uint64_t base = (uint64_t)&gp->gp_tss;
@@ -67,8 +67,9 @@ cpu_segments_init(struct gdtpage *gp, vm_offset_t df_stack_top,
 	gp->gp_gdt[GDATA_SEL] = 0x00cf92000000ffffull; /* ring-0 data */
 	/* 16-byte TSS descriptor: type 9, present, base split in pieces. */
 	gp->gp_gdt[GTSS_SEL] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-	    ((uint64_t)SDT_SYSTSS << 40) | (1ull << 47) |
-	    (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	                       ((uint64_t)SDT_SYSTSS << 40) | (1ull << 47) |
+	                       (((limit >> 16) & 0xf) << 48) |
+	                       (((base >> 24) & 0xff) << 56);
 	gp->gp_gdt[GTSS_SEL + 1] = base >> 32;
 	gp->gp_tss.tss_ist[IST_DBLFAULT - 1] = df_stack_top;
 	gp->gp_tss.tss_ist[IST_NMI - 1] = nmi_stack_top;
@@ -79,17 +80,17 @@ cpu_segments_init(struct gdtpage *gp, vm_offset_t df_stack_top,
 	lgdt(&rd);
 	/* Reload CS with a far return, then the data segments. */
 	__asm__ volatile("pushq %0\n\t"
-			 "leaq 1f(%%rip), %%rax\n\t"
-			 "pushq %%rax\n\t"
-			 "lretq\n"
-			 "1:\n\t"
-			 "movl %1, %%eax\n\t"
-			 "movl %%eax, %%ds\n\t"
-			 "movl %%eax, %%es\n\t"
-			 "movl %%eax, %%ss\n\t"
-			 :
-			 : "i"((uint64_t)KCODE_SEL), "i"((uint32_t)KDATA_SEL)
-			 : "rax", "memory");
+	                 "leaq 1f(%%rip), %%rax\n\t"
+	                 "pushq %%rax\n\t"
+	                 "lretq\n"
+	                 "1:\n\t"
+	                 "movl %1, %%eax\n\t"
+	                 "movl %%eax, %%ds\n\t"
+	                 "movl %%eax, %%es\n\t"
+	                 "movl %%eax, %%ss\n\t"
+	                 :
+	                 : "i"((uint64_t)KCODE_SEL), "i"((uint32_t)KDATA_SEL)
+	                 : "rax", "memory");
 	ltr(KTSS_SEL);
 	rd.rd_limit = sizeof(idt) - 1;
 	rd.rd_base = (uint64_t)idt;

@@ -18,34 +18,34 @@
 #include <sys/cons.h>
 #include <sys/spinlock.h>
 
-#define COM1	     0x3f8
-#define COM_DATA     (COM1 + 0) /* data register */
-#define COM_IER	     (COM1 + 1) /* interrupt enable */
-#define COM_FCR	     (COM1 + 2) /* FIFO control */
-#define COM_LCR	     (COM1 + 3) /* line control */
-#define COM_MCR	     (COM1 + 4) /* modem control */
-#define COM_LSR	     (COM1 + 5) /* line status */
-#define LSR_RXRDY    0x01	/* a received byte is waiting */
-#define LSR_TXRDY    0x20	/* transmit holding register empty */
-#define LSR_TSRE     0x40	/* transmitter completely empty */
-#define PORT_E9	     0xe9
-#define LOCK_SPINS   (1u << 26) /* ~ a second or more: then break it */
+#define COM1       0x3f8
+#define COM_DATA   (COM1 + 0) /* data register */
+#define COM_IER    (COM1 + 1) /* interrupt enable */
+#define COM_FCR    (COM1 + 2) /* FIFO control */
+#define COM_LCR    (COM1 + 3) /* line control */
+#define COM_MCR    (COM1 + 4) /* modem control */
+#define COM_LSR    (COM1 + 5) /* line status */
+#define LSR_RXRDY  0x01       /* a received byte is waiting */
+#define LSR_TXRDY  0x20       /* transmit holding register empty */
+#define LSR_TSRE   0x40       /* transmitter completely empty */
+#define PORT_E9    0xe9
+#define LOCK_SPINS (1u << 26) /* ~ a second or more: then break it */
 
 static struct spinlock cons_lock = SPINLOCK_INITIALIZER("console");
-static bool cons_smp;	   /* other CPUs may print: take the lock */
-static bool cons_broken;   /* a panic broke the lock: never wait */
+static bool cons_smp;       /* other CPUs may print: take the lock */
+static bool cons_broken;    /* a panic broke the lock: never wait */
 static bool serial_present; /* the UART answered the loopback probe */
 
 void
 serial_init(void)
 {
-	outb(COM_IER, 0x00);	/* polled: no interrupts */
-	outb(COM_LCR, 0x80);	/* divisor latch */
-	outb(COM_DATA, 0x01);	/* 115200 baud */
+	outb(COM_IER, 0x00);  /* polled: no interrupts */
+	outb(COM_LCR, 0x80);  /* divisor latch */
+	outb(COM_DATA, 0x01); /* 115200 baud */
 	outb(COM_IER, 0x00);
-	outb(COM_LCR, 0x03);	/* 8 data bits, no parity, 1 stop */
-	outb(COM_FCR, 0xc7);	/* FIFOs on and cleared */
-	outb(COM_MCR, 0x0b);	/* DTR, RTS, OUT2 */
+	outb(COM_LCR, 0x03); /* 8 data bits, no parity, 1 stop */
+	outb(COM_FCR, 0xc7); /* FIFOs on and cleared */
+	outb(COM_MCR, 0x0b); /* DTR, RTS, OUT2 */
 	/* A missing UART reads back 0xff: then only port 0xe9 is used. */
 	serial_present = inb(COM_LSR) != 0xff;
 }
@@ -84,7 +84,7 @@ serial_drain(void)
 	unsigned spins = 0;
 
 	while (serial_present && (inb(COM_LSR) & LSR_TSRE) == 0 &&
-	    ++spins < 10000000)
+	       ++spins < 10000000)
 		cpu_pause();
 }
 

@@ -16,13 +16,13 @@
 #include <machine/md_var.h>
 #include <sys/systm.h>
 
-#define PIT_HZ	     1193182ull
+#define PIT_HZ       1193182ull
 #define CALIB_MS     10
 #define CALIB_ROUNDS 5
 
 uint64_t tsc_freq;
-static uint64_t tsc_base;   /* TSC at calibration: time 0 */
-static uint64_t tsc_mult;   /* ns per tick, 32.32 fixed point */
+static uint64_t tsc_base; /* TSC at calibration: time 0 */
+static uint64_t tsc_mult; /* ns per tick, 32.32 fixed point */
 
 static uint64_t
 pit_measure(void)
@@ -31,7 +31,7 @@ pit_measure(void)
 	uint64_t t0, t1, spins = 0;
 
 	outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
-	outb(0x43, 0xb0);			/* ch 2, lo/hi, mode 0 */
+	outb(0x43, 0xb0);                       /* ch 2, lo/hi, mode 0 */
 	outb(0x42, count & 0xff);
 	outb(0x42, count >> 8);
 	t0 = rdtsc_ordered();
@@ -59,21 +59,23 @@ tsc_calibrate(void)
 			}
 	tsc_freq = v[CALIB_ROUNDS / 2];
 	if (tsc_freq < 1000000) {
-		kprintf("tsc: warning: PIT calibration failed; assuming 1 GHz\n");
+		kprintf(
+		    "tsc: warning: PIT calibration failed; assuming 1 GHz\n");
 		tsc_freq = 1000000000ull;
 	}
 	tsc_mult = (uint64_t)(((unsigned __int128)NS_PER_S << 32) / tsc_freq);
 	tsc_base = rdtsc();
 	kprintf("tsc: %lu.%03lu MHz (PIT, median of %d, spread %lu kHz)\n",
-	    tsc_freq / 1000000, (tsc_freq / 1000) % 1000, CALIB_ROUNDS,
-	    (v[CALIB_ROUNDS - 1] - v[0]) / 1000);
+	        tsc_freq / 1000000, (tsc_freq / 1000) % 1000, CALIB_ROUNDS,
+	        (v[CALIB_ROUNDS - 1] - v[0]) / 1000);
 }
 
 uint64_t
 nanouptime(void)
 {
-	return (uint64_t)(((unsigned __int128)(rdtsc() - tsc_base) *
-			      tsc_mult) >> 32);
+	return (
+	    uint64_t)(((unsigned __int128)(rdtsc() - tsc_base) * tsc_mult) >>
+	              32);
 }
 
 void

@@ -16,8 +16,8 @@ struct trapframe {
 	uint64_t tf_rsi;    /* */
 	uint64_t tf_rdi;    /* */
 	uint64_t tf_rbp;    /* */
-	uint64_t tf_r8;	    /* */
-	uint64_t tf_r9;	    /* */
+	uint64_t tf_r8;     /* */
+	uint64_t tf_r9;     /* */
 	uint64_t tf_r10;    /* */
 	uint64_t tf_r11;    /* */
 	uint64_t tf_r12;    /* */
@@ -27,10 +27,10 @@ struct trapframe {
 	uint64_t tf_trapno; /* vector number, pushed by the stub */
 	uint64_t tf_err;    /* error code (0 when the CPU pushes none) */
 	uint64_t tf_rip;    /* hardware frame from here on */
-	uint64_t tf_cs;	    /* */
+	uint64_t tf_cs;     /* */
 	uint64_t tf_rflags; /* */
 	uint64_t tf_rsp;    /* */
-	uint64_t tf_ss;	    /* */
+	uint64_t tf_ss;     /* */
 };
 
 #endif /* !_CPU_FRAME_H_ */

@@ -13,22 +13,22 @@
 #define PAGE_SHIFT 12
 #define PAGE_SIZE  (1ul << PAGE_SHIFT)
 #define PAGE_MASK  (PAGE_SIZE - 1)
-#define NBPDR	   (1ul << 21) /* bytes mapped by one PD entry: 2 MiB */
-#define NBPDP	   (1ul << 30) /* bytes mapped by one PDP entry: 1 GiB */
-#define NBPML4	   (1ul << 39) /* bytes mapped by one PML4 entry: 512 GiB */
-#define NPTEPG	   512	       /* entries in one page-table page */
+#define NBPDR      (1ul << 21) /* bytes mapped by one PD entry: 2 MiB */
+#define NBPDP      (1ul << 30) /* bytes mapped by one PDP entry: 1 GiB */
+#define NBPML4     (1ul << 39) /* bytes mapped by one PML4 entry: 512 GiB */
+#define NPTEPG     512         /* entries in one page-table page */
 
-#define PG_V	0x001ul /* present */
-#define PG_RW	0x002ul /* writable */
-#define PG_U	0x004ul /* user accessible */
-#define PG_PWT	0x008ul /* write-through */
-#define PG_PCD	0x010ul /* cache disable */
-#define PG_A	0x020ul /* accessed (set by the CPU) */
-#define PG_M	0x040ul /* modified/dirty (set by the CPU) */
-#define PG_PS	0x080ul /* large page (in PD and PDP entries) */
-#define PG_G	0x100ul /* global: survives CR3 reload */
-#define PG_NX	(1ul << 63) /* no-execute (needs EFER.NXE) */
-#define PG_FRAME 0x000ffffffffff000ul /* physical frame of a 4K entry */
+#define PG_V           0x001ul     /* present */
+#define PG_RW          0x002ul     /* writable */
+#define PG_U           0x004ul     /* user accessible */
+#define PG_PWT         0x008ul     /* write-through */
+#define PG_PCD         0x010ul     /* cache disable */
+#define PG_A           0x020ul     /* accessed (set by the CPU) */
+#define PG_M           0x040ul     /* modified/dirty (set by the CPU) */
+#define PG_PS          0x080ul     /* large page (in PD and PDP entries) */
+#define PG_G           0x100ul     /* global: survives CR3 reload */
+#define PG_NX          (1ul << 63) /* no-execute (needs EFER.NXE) */
+#define PG_FRAME       0x000ffffffffff000ul /* physical frame of a 4K entry */
 #define PG_PS_FRAME_2M 0x000fffffffe00000ul /* frame of a 2 MiB entry */
 #define PG_PS_FRAME_1G 0x000fffffc0000000ul /* frame of a 1 GiB entry */
 
@@ -61,7 +61,7 @@ static inline vm_offset_t
 va_from_indexes(unsigned l4, unsigned l3, unsigned l2, unsigned l1)
 {
 	uint64_t va = ((uint64_t)l4 << 39) | ((uint64_t)l3 << 30) |
-	    ((uint64_t)l2 << 21) | ((uint64_t)l1 << 12);
+	              ((uint64_t)l2 << 21) | ((uint64_t)l1 << 12);
 
 	if (va & (1ul << 47))
 		va |= 0xffff000000000000ul;

@@ -10,20 +10,20 @@
 #include <sys/types.h>
 
 /* GDT slots, identical on every CPU. */
-#define GNULL_SEL  0 /* null descriptor */
-#define GCODE_SEL  1 /* kernel 64-bit code */
-#define GDATA_SEL  2 /* kernel data */
-#define GTSS_SEL   3 /* TSS, two slots (3 and 4) */
-#define NGDT	   5 /* descriptors in a GDT */
+#define GNULL_SEL 0 /* null descriptor */
+#define GCODE_SEL 1 /* kernel 64-bit code */
+#define GDATA_SEL 2 /* kernel data */
+#define GTSS_SEL  3 /* TSS, two slots (3 and 4) */
+#define NGDT      5 /* descriptors in a GDT */
 
-#define GSEL(s)	   ((uint16_t)((s) << 3)) /* selector, ring 0 */
-#define KCODE_SEL  GSEL(GCODE_SEL)
-#define KDATA_SEL  GSEL(GDATA_SEL)
-#define KTSS_SEL   GSEL(GTSS_SEL)
+#define GSEL(s)   ((uint16_t)((s) << 3)) /* selector, ring 0 */
+#define KCODE_SEL GSEL(GCODE_SEL)
+#define KDATA_SEL GSEL(GDATA_SEL)
+#define KTSS_SEL  GSEL(GTSS_SEL)
 
 /* IST slots used by the IDT. */
 #define IST_DBLFAULT 1 /* #DF runs on its own stack */
-#define IST_NMI	     2 /* NMI runs on its own stack */
+#define IST_NMI      2 /* NMI runs on its own stack */
 
 struct region_descriptor {
 	uint16_t rd_limit; /* size - 1 */
@@ -31,28 +31,28 @@ struct region_descriptor {
 } __packed;
 
 struct amd64tss {
-	uint32_t tss_rsvd0;	/* reserved */
-	uint64_t tss_rsp0;	/* stack for ring 3 -> 0 transitions */
-	uint64_t tss_rsp1;	/* unused */
-	uint64_t tss_rsp2;	/* unused */
-	uint64_t tss_rsvd1;	/* reserved */
-	uint64_t tss_ist[7];	/* IST1..IST7 stack tops */
-	uint64_t tss_rsvd2;	/* reserved */
-	uint16_t tss_rsvd3;	/* reserved */
-	uint16_t tss_iobase;	/* I/O bitmap offset (none: = sizeof) */
+	uint32_t tss_rsvd0;  /* reserved */
+	uint64_t tss_rsp0;   /* stack for ring 3 -> 0 transitions */
+	uint64_t tss_rsp1;   /* unused */
+	uint64_t tss_rsp2;   /* unused */
+	uint64_t tss_rsvd1;  /* reserved */
+	uint64_t tss_ist[7]; /* IST1..IST7 stack tops */
+	uint64_t tss_rsvd2;  /* reserved */
+	uint16_t tss_rsvd3;  /* reserved */
+	uint16_t tss_iobase; /* I/O bitmap offset (none: = sizeof) */
 } __packed;
 
 struct gate_descriptor {
-	uint16_t gd_looffset;	/* handler bits 0-15 */
-	uint16_t gd_selector;	/* code segment selector */
-	uint16_t gd_ist : 3;	/* IST slot, 0 = current stack */
-	uint16_t gd_xx : 5;	/* reserved */
-	uint16_t gd_type : 5;	/* 14 = interrupt gate */
-	uint16_t gd_dpl : 2;	/* privilege to invoke with int */
-	uint16_t gd_p : 1;	/* present */
-	uint16_t gd_midoffset;	/* handler bits 16-31 */
-	uint32_t gd_hioffset;	/* handler bits 32-63 */
-	uint32_t gd_rsvd;	/* reserved */
+	uint16_t gd_looffset;  /* handler bits 0-15 */
+	uint16_t gd_selector;  /* code segment selector */
+	uint16_t gd_ist : 3;   /* IST slot, 0 = current stack */
+	uint16_t gd_xx : 5;    /* reserved */
+	uint16_t gd_type : 5;  /* 14 = interrupt gate */
+	uint16_t gd_dpl : 2;   /* privilege to invoke with int */
+	uint16_t gd_p : 1;     /* present */
+	uint16_t gd_midoffset; /* handler bits 16-31 */
+	uint32_t gd_hioffset;  /* handler bits 32-63 */
+	uint32_t gd_rsvd;      /* reserved */
 } __packed;
 
 #define SDT_SYSIGT 14 /* 64-bit interrupt gate */

@@ -13,22 +13,22 @@
 #define PG_RW 0x002
 #define PG_PS 0x080
 
-#define CR0_PE	 0x00000001
-#define CR0_WP	 0x00010000
-#define CR0_PG	 0x80000000
-#define CR4_PAE	 0x00000020
-#define MSR_EFER 0xc0000080
-#define EFER_LME 0x00000100
-#define EFER_NXE 0x00000800
-#define MSR_GSBASE_ASM 0xc0000101
+#define CR0_PE               0x00000001
+#define CR0_WP               0x00010000
+#define CR0_PG               0x80000000
+#define CR4_PAE              0x00000020
+#define MSR_EFER             0xc0000080
+#define EFER_LME             0x00000100
+#define EFER_NXE             0x00000800
+#define MSR_GSBASE_ASM       0xc0000101
 #define MP_TRAMPOLINE_PA_ASM 0x8000 /* = MP_TRAMPOLINE_PA */
 #endif
 
 #define BOOT_STACK_SIZE 16384 /* boot CPU stack until its idle stack */
 
 /* Values written to QEMU's isa-debug-exit port 0xf4. */
-#define QEMU_EXIT_PORT	 0xf4
-#define QEMU_EXIT_PASS	 0x10 /* QEMU exits with status 33 */
-#define QEMU_EXIT_FAIL	 0x11 /* QEMU exits with status 35 */
+#define QEMU_EXIT_PORT 0xf4
+#define QEMU_EXIT_PASS 0x10 /* QEMU exits with status 33 */
+#define QEMU_EXIT_FAIL 0x11 /* QEMU exits with status 35 */
 
 #endif /* !_MACHINE_ASMDEFS_H_ */

@@ -16,10 +16,10 @@
 
 /* Memory-map entry types (multiboot2 = ACPI/E820 numbering). */
 #define BI_MEM_AVAILABLE 1 /* usable RAM */
-#define BI_MEM_RESERVED	 2 /* firmware reserved */
-#define BI_MEM_ACPI	 3 /* ACPI tables, reclaimable */
-#define BI_MEM_NVS	 4 /* ACPI NVS */
-#define BI_MEM_BAD	 5 /* defective RAM */
+#define BI_MEM_RESERVED  2 /* firmware reserved */
+#define BI_MEM_ACPI      3 /* ACPI tables, reclaimable */
+#define BI_MEM_NVS       4 /* ACPI NVS */
+#define BI_MEM_BAD       5 /* defective RAM */
 
 struct bi_mem_range {
 	uint64_t mr_base; /* first byte */
@@ -33,20 +33,20 @@ struct bi_module {
 };
 
 struct bootinfo {
-	char bi_cmdline[BI_CMDLINE_MAX];	 /* kernel command line */
-	bool bi_cmdline_truncated;		 /* it was longer than kept */
-	char bi_loader[64];			 /* boot loader name */
+	char bi_cmdline[BI_CMDLINE_MAX];          /* kernel command line */
+	bool bi_cmdline_truncated;                /* it was longer than kept */
+	char bi_loader[64];                       /* boot loader name */
 	struct bi_mem_range bi_mmap[BI_MMAP_MAX]; /* memory map as given */
-	int bi_nmmap;				 /* entries in bi_mmap */
-	int bi_mmap_dropped;			 /* entries that did not fit */
-	struct bi_module bi_mods[BI_MODS_MAX];	 /* loaded modules */
-	int bi_nmods;				 /* entries in bi_mods */
-	uint8_t bi_rsdp[36];			 /* copy of the ACPI RSDP */
-	size_t bi_rsdp_len;			 /* 0: no RSDP tag */
-	int bi_rsdp_tag;			 /* 14 (old) or 15 (new) */
-	uint64_t bi_mbi_pa;			 /* the original block ... */
-	uint64_t bi_mbi_len;			 /* ... and its length */
-	int bi_warnings;			 /* malformed tags seen */
+	int bi_nmmap;                             /* entries in bi_mmap */
+	int bi_mmap_dropped;                      /* entries that did not fit */
+	struct bi_module bi_mods[BI_MODS_MAX];    /* loaded modules */
+	int bi_nmods;                             /* entries in bi_mods */
+	uint8_t bi_rsdp[36];                      /* copy of the ACPI RSDP */
+	size_t bi_rsdp_len;                       /* 0: no RSDP tag */
+	int bi_rsdp_tag;                          /* 14 (old) or 15 (new) */
+	uint64_t bi_mbi_pa;                       /* the original block ... */
+	uint64_t bi_mbi_len;                      /* ... and its length */
+	int bi_warnings;                          /* malformed tags seen */
 };
 
 /*
@@ -56,7 +56,7 @@ struct bootinfo {
  * tags are reported and skipped; nothing is read outside the block.
  */
 int mb2_parse(const void *mbi, uint64_t mbi_pa, size_t avail,
-    struct bootinfo *bi);
+              struct bootinfo *bi);
 
 extern struct bootinfo bootinfo;
 

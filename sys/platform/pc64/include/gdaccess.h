@@ -27,8 +27,8 @@ _get_curthread(void)
 	return td;
 }
 
-#define mycpu	  _get_mycpu()
+#define mycpu     _get_mycpu()
 #define curthread _get_curthread()
-#define mycpuid	  (mycpu->gd_cpuid)
+#define mycpuid   (mycpu->gd_cpuid)
 
 #endif /* !_MACHINE_GDACCESS_H_ */

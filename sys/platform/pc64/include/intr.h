@@ -8,13 +8,13 @@
 
 #include <cpu/frame.h>
 
-#define IDT_NEXCEPTIONS	 32
-#define IPI_VECTOR_IPIQ	 0xf0 /* LWKT IPI queue: drain incoming FIFOs */
-#define IPI_VECTOR_STOP	 0xf1 /* panic: stop this CPU */
-#define IPI_VECTOR_TEST	 0xf2 /* tests and benchmarks */
-#define IPI_VECTOR_WAKE	 0xf3 /* bring-up: wake APs halted for the BSP */
-#define LAPIC_TIMER_VECTOR 0xef /* local APIC timer */
-#define LAPIC_ERROR_VECTOR 0xfe /* local APIC error */
+#define IDT_NEXCEPTIONS       32
+#define IPI_VECTOR_IPIQ       0xf0 /* LWKT IPI queue: drain incoming FIFOs */
+#define IPI_VECTOR_STOP       0xf1 /* panic: stop this CPU */
+#define IPI_VECTOR_TEST       0xf2 /* tests and benchmarks */
+#define IPI_VECTOR_WAKE       0xf3 /* bring-up: wake APs halted for the BSP */
+#define LAPIC_TIMER_VECTOR    0xef /* local APIC timer */
+#define LAPIC_ERROR_VECTOR    0xfe /* local APIC error */
 #define LAPIC_SPURIOUS_VECTOR 0xff /* spurious: low 4 bits must be 1s */
 
 typedef void (*intr_handler_t)(struct trapframe *tf);

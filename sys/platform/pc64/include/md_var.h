@@ -18,7 +18,7 @@ int cpu_probe(const volatile void *va, int write);
 /* segments.c */
 void idt_init(void);
 void cpu_segments_init(struct gdtpage *gp, vm_offset_t df_stack_top,
-    vm_offset_t nmi_stack_top);
+                       vm_offset_t nmi_stack_top);
 void idt_set_handler(int vec, void (*fn)(struct trapframe *));
 
 /* tsc.c, mp_machdep.c */
@@ -38,8 +38,8 @@ void db_print_backtrace(uint64_t rbp, uint64_t rip);
 void db_print_trapframe(const struct trapframe *tf);
 
 extern char _kernel_pa_start[], _text_start[], _etext[], _rodata_start[],
-    _erodata[], _data_start[], _edata[], _bss_start[], _ebss[],
-    _ksyms_start[], _end[];
+    _erodata[], _data_start[], _edata[], _bss_start[], _ebss[], _ksyms_start[],
+    _end[];
 extern char boot_stack[];
 extern bool cpu_has_nx, cpu_has_pg1g, cpu_has_pge;
 

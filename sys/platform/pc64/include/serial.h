@@ -9,7 +9,7 @@
 
 void serial_init(void);
 void serial_putc(int c);
-int serial_getc(void);	   /* -1 when no byte is waiting */
-void serial_drain(void);   /* wait until the transmitter is empty */
+int serial_getc(void);   /* -1 when no byte is waiting */
+void serial_drain(void); /* wait until the transmitter is empty */
 
 #endif /* !_MACHINE_SERIAL_H_ */

@@ -18,7 +18,7 @@
 
 #define KPML4_DMAP   256 /* PML4 slot of the direct map */
 #define KPML4_KERNEL 511 /* PML4 slot of the kernel */
-#define NKPML4E	     2	 /* kernel PML4 entries, independent of CPU count */
+#define NKPML4E      2   /* kernel PML4 entries, independent of CPU count */
 
 #define VM_MAX_USER_ADDRESS 0x0000800000000000ul /* slots 0-255 */
 
@@ -31,12 +31,12 @@
 
 /* Slot 511, PDP entries 1..4: kernel virtual memory (KVA), 4 GiB. */
 #define KVA_MIN_ADDRESS 0xffffff8040000000ul
-#define KVA_SIZE	(4ul * NBPDP)
+#define KVA_SIZE        (4ul * NBPDP)
 #define KVA_MAX_ADDRESS (KVA_MIN_ADDRESS + KVA_SIZE)
 
 /* Slot 511, PDP entries 510-511: the kernel image, linked at -2 GiB. */
-#define KERNBASE     0xffffffff80000000ul
-#define KERNLOAD_PA  0x200000ul /* physical load address (2 MiB) */
+#define KERNBASE    0xffffffff80000000ul
+#define KERNLOAD_PA 0x200000ul /* physical load address (2 MiB) */
 
 /* The AP trampoline lives in this physical page (below 1 MiB). */
 #define MP_TRAMPOLINE_PA 0x8000ul
