@@ -114,13 +114,14 @@ deps-gdb:
 
 # make test: everything CI runs, summed into one closing line.
 test:
-	@tools/deps.sh build qemu host bochs gdb
+	@tools/deps.sh build qemu host bochs gdb format
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory KERNCONF=TINYFIFO all
 	@test/run-all.sh host boot "console=test/run-console.sh" \
 	    "bochs=$(MAKE) --no-print-directory -s test-bochs" \
 	    "gdb=$(MAKE) --no-print-directory -s test-gdb" \
-	    "bench=$(MAKE) --no-print-directory -s bench-smoke"
+	    "bench=$(MAKE) --no-print-directory -s bench-smoke" \
+	    "format=tools/format-check.sh"
 
 test-host:
 	@test/host/run-host-tests.sh
@@ -133,12 +134,11 @@ test-scale: all
 	@test/scale-tests.sh
 
 format:
+	@tools/deps.sh format
 	@clang-format -i $$(find sys test tools -name '*.[ch]')
 
 format-check:
-	@for f in $$(find sys test tools -name '*.[ch]'); do \
-	    clang-format --dry-run -Werror $$f >/dev/null 2>&1 || { echo "not formatted: $$f"; bad=1; }; \
-	done; exit $${bad:-0}
+	@tools/format-check.sh
 
 clean:
 	rm -rf build
