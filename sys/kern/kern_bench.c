@@ -194,21 +194,11 @@ median_u64(uint64_t *v, int n)
 static bool
 parse_value(const char *s, uint64_t *out)
 {
-	uint64_t v = 0;
-
 	if (strcmp(s, "all") == 0) {
 		*out = BENCH_K_ALL;
 		return true;
 	}
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return true;
+	return kstrtou64(s, 10, out);
 }
 
 /*

@@ -306,36 +306,6 @@ bootopt_get_bool(const char *key, bool def)
 	return def;
 }
 
-/* Strict unsigned parse: decimal or 0x hex, whole string, no overflow. */
-static bool
-bootopt_parse_u64(const char *s, uint64_t *out)
-{
-	unsigned base = 10, d;
-	uint64_t v = 0;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (*s >= '0' && *s <= '9')
-			d = (unsigned)(*s - '0');
-		else if (*s >= 'a' && *s <= 'f')
-			d = (unsigned)(*s - 'a') + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			d = (unsigned)(*s - 'A') + 10;
-		else
-			return false;
-		if (d >= base || v > (UINT64_MAX - d) / base)
-			return false;
-		v = v * base + d;
-	}
-	*out = v;
-	return true;
-}
-
 uint64_t
 bootopt_get_u64(const char *key, uint64_t def, uint64_t min, uint64_t max)
 {
@@ -345,7 +315,7 @@ bootopt_get_u64(const char *key, uint64_t def, uint64_t min, uint64_t max)
 
 	if (v == NULL)
 		return def;
-	if (bootopt_parse_u64(v, &n) && n >= min && n <= max)
+	if (kstrtou64(v, 0, &n) && n >= min && n <= max)
 		return n;
 	bootopt_msg(true,
 	            "option '%s': value '%s' is not a number in [%llu, %llu]; "

@@ -8,6 +8,7 @@
  * byte strings under ASan/UBSan and checks the table's invariants: the
  * parser must survive any command line a boot loader might hand over.
  */
+/* HTEST_SRCS: sys/kern/kern_bootopt.c sys/kern/subr_strtou.c */
 #include <sys/bootopt.h>
 #include <sys/systm.h>
 #include <sys/cons.h>

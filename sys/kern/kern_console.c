@@ -127,50 +127,20 @@ td_name(const struct thread *td, char *buf, size_t len)
 	return buf;
 }
 
-/* Parse hex (with or without 0x, at most 16 digits); false if bad. */
+/* Parse hex (with or without 0x); false if bad. */
 static bool
 parse_hex(const char *s, uint64_t *out)
 {
-	uint64_t v = 0;
-	int nd = 0;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	for (; *s != '\0'; s++, nd++) {
-		int d;
-
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			return false;
-		if (nd >= 16)
-			return false;
-		v = (v << 4) | (uint64_t)d;
-	}
-	if (nd == 0)
-		return false;
-	*out = v;
-	return true;
+	return kstrtou64(s, 16, out);
 }
 
 /* Parse a decimal number in [min, max]; false if bad. */
 static bool
 parse_dec(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	if (v < min || v > max)
+	if (!kstrtou64(s, 10, &v) || v < min || v > max)
 		return false;
 	*out = v;
 	return true;

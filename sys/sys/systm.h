@@ -48,4 +48,11 @@ int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 size_t strlcpy(char *dst, const char *src, size_t size);
 
+/*
+ * Strict unsigned parse (sys/kern/subr_strtou.c): base 10, 16 (an
+ * optional 0x prefix is allowed) or 0 (16 with a 0x prefix, else 10).
+ * The whole string must be digits; false on garbage or overflow.
+ */
+bool kstrtou64(const char *s, unsigned base, uint64_t *out);
+
 #endif /* !_SYS_SYSTM_H_ */
