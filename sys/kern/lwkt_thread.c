@@ -516,17 +516,14 @@ wakeup(const volatile void *ident)
 {
 	cpumask_t others;
 	uint64_t fl;
-	int i;
 
 	fl = cpu_intr_disable();
 	wakeup_local(ident);
 	cpu_intr_restore(fl);
 	if (!lwkt_ready)
 		return;
-	cpumask_zero(&others);
-	for (i = 0; i < ncpus; i++)
-		if (i != mycpu->gd_cpuid)
-			cpumask_set(&others, i);
+	others = smp_active_mask;
+	cpumask_clear(&others, mycpu->gd_cpuid);
 	lwkt_send_ipiq_mask(&others, wakeup_ipi, (void *)(uintptr_t)ident, 0);
 }
 

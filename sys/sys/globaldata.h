@@ -65,7 +65,8 @@ struct globaldata {
 
 #define GD_ONFAULT_OFFSET 8 /* exception.S depends on this */
 
-extern int ncpus; /* CPUs online (dense 0..ncpus-1) */
+extern cpumask_t smp_active_mask; /* CPUs online: bits 0..ncpus-1 */
+extern int ncpus;                 /* CPUs online (dense 0..ncpus-1) */
 struct globaldata *globaldata_find(int cpuid);
 
 #ifndef KERNEL_HOST

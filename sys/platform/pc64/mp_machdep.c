@@ -58,6 +58,7 @@ extern char mptramp_start[], mptramp_end[], mptramp_stage[], mptramp_cr3[],
     mptramp_efer_nxe[];
 extern void (*cpu_stop_others_hook)(void);
 
+cpumask_t smp_active_mask;
 uint32_t cpu_apicid[MAXCPU];  /* cpuid -> APIC ID */
 static struct acpi_info acpi; /* parsed MADT */
 uint64_t mp_online_ns;        /* nanouptime when all were online */
@@ -488,13 +489,7 @@ timer_start_one(void *arg1, uint64_t arg2, void *frame)
 static void
 timers_start(void)
 {
-	cpumask_t all;
-	int i;
-
-	cpumask_zero(&all);
-	for (i = 0; i < ncpus; i++)
-		cpumask_set(&all, i);
-	lwkt_cpusync_simple(&all, timer_start_one, NULL, 0);
+	lwkt_cpusync_simple(&smp_active_mask, timer_start_one, NULL, 0);
 }
 
 void
@@ -521,6 +516,7 @@ cpu_mp_start(void)
 	lapic_timer_calibrate();
 	mycpu->gd_apicid = lapic_id();
 	cpu_apicid[0] = mycpu->gd_apicid;
+	cpumask_set(&smp_active_mask, 0);
 	intr_register(IPI_VECTOR_IPIQ, ipiq_vector);
 	intr_register(IPI_VECTOR_STOP, stop_vector);
 	intr_register(IPI_VECTOR_WAKE, wake_vector);
@@ -552,6 +548,7 @@ cpu_mp_start(void)
 			continue;
 		cpu_apicid[online] = apicid;
 		if (start_ap(online, apicid)) {
+			cpumask_set(&smp_active_mask, online);
 			online++;
 			ncpus = online;
 		}

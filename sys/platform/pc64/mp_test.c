@@ -24,13 +24,7 @@ static uint64_t per_cpu_result2[MAXCPU];
 static cpumask_t
 all_cpus(void)
 {
-	cpumask_t m;
-	int i;
-
-	cpumask_zero(&m);
-	for (i = 0; i < ncpus; i++)
-		cpumask_set(&m, i);
-	return m;
+	return smp_active_mask;
 }
 
 static void

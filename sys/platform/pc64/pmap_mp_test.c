@@ -658,9 +658,7 @@ pmapmp_qenter_qremove(struct ktest *t)
 	uint64_t sent = 0, deferred = 0;
 
 	KT_ASSERT(t, va != 0);
-	cpumask_zero(&all);
-	for (cpu = 0; cpu < ncpus; cpu++)
-		cpumask_set(&all, cpu);
+	all = smp_active_mask;
 	for (i = 0; i < N; i++)
 		pa[i] = frame_alloc(0x100 + (uint64_t)i);
 	pmap_qenter(va, pa, N);
