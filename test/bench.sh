@@ -112,15 +112,7 @@ valid_json() {
 # throughput and per-CPU window vs kenter+kremove.
 shootdown_summary() {
 	grep -Eq '"name":"(shootdown|window_|kenter_)' "$1" || return 0
-	awk '
-	function field(line, key,    re, v) {
-		re = "\"" key "\":(\"[^\"]*\"|[0-9.]+)"
-		if (!match(line, re))
-			return ""
-		v = substr(line, RSTART + length(key) + 3, RLENGTH - length(key) - 3)
-		gsub(/"/, "", v)
-		return v
-	}
+	awk "$(cat "$top/tools/lib/json-field.awk")"'
 	function us(ns) { return sprintf("%.1f", ns / 1000) }
 	BEGIN {
 		linux[1] = 5000; linux[2] = 4500000; linux[4] = 14500000
@@ -273,15 +265,7 @@ echo "# results: $results ($(wc -l <"$results") measurements)"
 # sorted so one benchmark's -smp values sit together.
 printf '# %-18s %4s %4s %5s %-5s %12s %12s %12s %-7s %s\n' name cpus k pages \
 	mode median min max unit machine
-awk '
-function field(line, key,    re, v) {
-	re = "\"" key "\":(\"[^\"]*\"|[0-9.]+)"
-	if (!match(line, re))
-		return "?"
-	v = substr(line, RSTART + length(key) + 3, RLENGTH - length(key) - 3)
-	gsub(/"/, "", v)
-	return v
-}
+awk "$(cat "$top/tools/lib/json-field.awk")"'
 {
 	printf "# %-18s %4s %4s %5s %-5s %12s %12s %12s %-7s %s\n",
 	    field($0, "name"), field($0, "cpus"), field($0, "k"),

@@ -28,15 +28,8 @@ done
 
 # awk, not jq: CI machines have awk for sure.  The kernel writes flat
 # objects with simple values, which field() reads regardless of order.
-awk -v afile="$1" -v bfile="$2" '
-function field(line, key,    re, v) {
-	re = "\"" key "\":(\"[^\"]*\"|[0-9.]+)"
-	if (!match(line, re))
-		return ""
-	v = substr(line, RSTART + length(key) + 3, RLENGTH - length(key) - 3)
-	gsub(/"/, "", v)
-	return v
-}
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+awk -v afile="$1" -v bfile="$2" "$(cat "$top/tools/lib/json-field.awk")"'
 # A key missing from one side shows as "-".
 function show(v) {
 	if (v == "")

@@ -50,15 +50,7 @@ fi
 # One merged table, tab separated: name mode cpus k pages machine median
 # min max unit.  The later file wins for a repeated key, which is why the
 # files are read in order and the last line per key kept.
-awk '
-function field(line, key,    re, v) {
-	re = "\"" key "\":(\"[^\"]*\"|[0-9.]+)"
-	if (!match(line, re))
-		return ""
-	v = substr(line, RSTART + length(key) + 3, RLENGTH - length(key) - 3)
-	gsub(/"/, "", v)
-	return v
-}
+awk "$(cat "$top/tools/lib/json-field.awk")"'
 {
 	if (field($0, "name") == "")
 		next
