@@ -117,6 +117,7 @@ test:
 	@tools/deps.sh build qemu host bochs gdb format
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory KERNCONF=TINYFIFO all
+	@$(MAKE) --no-print-directory KERNCONF=MAXCPU64 all
 	@test/run-all.sh host boot "console=test/run-console.sh" \
 	    "bochs=$(MAKE) --no-print-directory -s test-bochs" \
 	    "gdb=$(MAKE) --no-print-directory -s test-gdb" \
@@ -128,6 +129,7 @@ test-host:
 
 test-boot: all
 	@$(MAKE) --no-print-directory KERNCONF=TINYFIFO all
+	@$(MAKE) --no-print-directory KERNCONF=MAXCPU64 all
 	@test/boot-tests.sh
 
 test-scale: all

@@ -73,6 +73,10 @@ boot panic-ipi     --smp 4 --cmdline "test=none panic.test=ipi" --expect fail \
                    --expect-line "cpu 3 \(stopped by IPI\): APIC ID 3, thread \"idle3\""
 boot panic-nmi     --smp 4 --cmdline "test=none panic.test=nmi" --expect fail \
                    --expect-line "cpu 2 \(stopped by NMI\): APIC ID 2, thread \"panic.spin\""
+# More CPUs than MAXCPU (conf/MAXCPU64 on 72 CPUs): use 64, warn, run.
+boot maxcpu-overflow --machine pc --smp 72 --mem 1G \
+                   --elf "$top/build/MAXCPU64/kernel.elf" --cmdline "test=smp" \
+                   --expect-line "8 CPUs beyond MAXCPU=64 are not used"
 # The shootdown tests must see a missing remote flush: with it skipped
 # they report stale TLB entries, and without waiting for acks the exact
 # message counts break.  (Proves the tests can see the bug they test.)
