@@ -96,8 +96,8 @@ done
 wait || true
 pids=()
 
-closing_re='^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$'
-total_p=0 total_f=0 total_s=0
+# shellcheck source=test/lib/ktap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/ktap.sh"
 echo "KTAP version 1"
 echo "1..${#selected[@]}"
 k=0
@@ -107,7 +107,7 @@ for i in "${selected[@]}"; do
 	last=""
 	result=""
 	while IFS= read -r line || [[ -n $line ]]; do
-		if [[ $line =~ $closing_re ]]; then
+		if [[ $line =~ $ktap_closing_re ]]; then
 			last=$line
 			echo "# $n: $line"
 		else
@@ -116,25 +116,14 @@ for i in "${selected[@]}"; do
 		fi
 	done <"$out/$n.ktap"
 	st=$(cat "$out/$n.status" 2>/dev/null || echo 1)
-	p=0 f=0 s=0
-	if [[ $last =~ $closing_re ]]; then
-		p=${BASH_REMATCH[1]}
-		f=${BASH_REMATCH[2]}
-		s=${BASH_REMATCH[4]:-0}
+	p=0 f=1 s=0
+	if ktap_parse "$last"; then
+		p=$ktap_p f=$ktap_f s=$ktap_s
 		[[ $st -eq 0 || $f -ne 0 ]] || f=1
-	else
-		f=1
 	fi
 	# Every run must say ok/not ok for itself; if it died first, say it.
 	[[ -n $result ]] || echo "not ok $k $n # exited $st without a result"
-	total_p=$((total_p + p))
-	total_f=$((total_f + f))
-	total_s=$((total_s + s))
+	ktap_add "$p" "$f" "$s"
 done
 echo "# bochs-tests: ${#selected[@]} runs, $jobs at a time, in $((SECONDS - start)) s"
-if [[ $total_s -gt 0 ]]; then
-	echo "$total_p passed, $total_f failed, $total_s skipped"
-else
-	echo "$total_p passed, $total_f failed"
-fi
-[[ $total_f -eq 0 ]]
+ktap_total

@@ -126,8 +126,8 @@ if [[ ! -f $elf ]]; then
 	exit 2
 fi
 
-closing_re='^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$'
-total_pass=0 total_fail=0 total_skip=0
+# shellcheck source=test/lib/ktap.sh
+source "$top/test/lib/ktap.sh"
 start=$SECONDS
 
 echo "KTAP version 1"
@@ -152,21 +152,14 @@ for i in "${selected[@]}"; do
 	# $! is the process substitution; run-qemu.sh exits 0 (ok), 1 (not
 	# ok) or anything else when it broke (bad option, missing tool).
 	wait "$!" || status=$?
-	if [[ $status -le 1 && $prev =~ $closing_re ]]; then
-		total_pass=$((total_pass + BASH_REMATCH[1]))
-		total_fail=$((total_fail + BASH_REMATCH[2]))
-		total_skip=$((total_skip + ${BASH_REMATCH[4]:-0}))
+	if [[ $status -le 1 ]] && ktap_parse "$prev"; then
+		ktap_add "$ktap_p" "$ktap_f" "$ktap_s"
 	else
 		[[ $have_prev -eq 0 ]] || printf '%s\n' "$prev"
 		echo "not ok $n $name # run-qemu.sh broke (exit status $status)"
-		total_fail=$((total_fail + 1))
+		ktap_add 0 1
 	fi
 done
 
 echo "# boot-tests: ${#selected[@]} boots in $((SECONDS - start)) s"
-if [[ $total_skip -gt 0 ]]; then
-	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
-else
-	echo "$total_pass passed, $total_fail failed"
-fi
-[[ $total_fail -eq 0 ]]
+ktap_total

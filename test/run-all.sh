@@ -46,7 +46,8 @@ for part in "${parts[@]}"; do
 done
 
 closing_re='^(([A-Za-z0-9_.-]+): )?([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$'
-total_pass=0 total_fail=0 total_skip=0
+# shellcheck source=test/lib/ktap.sh
+source "$top/test/lib/ktap.sh"
 start=$SECONDS
 
 echo "KTAP version 1"
@@ -73,10 +74,9 @@ for part in "${parts[@]}"; do
 	wait "$!" || status=$?
 
 	p=0 f=0 s=0 why=""
-	if [[ $last =~ $closing_re ]]; then
-		p=${BASH_REMATCH[3]}
-		f=${BASH_REMATCH[4]}
-		s=${BASH_REMATCH[6]:-0}
+	# A part may name itself ("name: N passed, ..."): parse past that.
+	if [[ $last =~ $closing_re ]] && ktap_parse "${last##*: }"; then
+		p=$ktap_p f=$ktap_f s=$ktap_s
 		if [[ $status -ne 0 && $f -eq 0 ]]; then
 			f=1
 			why="exited $status but counted no failure"
@@ -87,9 +87,7 @@ for part in "${parts[@]}"; do
 		f=1
 		why="printed no closing line (exit status $status)"
 	fi
-	total_pass=$((total_pass + p))
-	total_fail=$((total_fail + f))
-	total_skip=$((total_skip + s))
+	ktap_add "$p" "$f" "$s"
 	if [[ -z $why ]]; then
 		echo "ok $n $name"
 	else
@@ -99,9 +97,4 @@ for part in "${parts[@]}"; do
 done
 
 echo "# run-all: ${#parts[@]} parts in $((SECONDS - start)) s"
-if [[ $total_skip -gt 0 ]]; then
-	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
-else
-	echo "$total_pass passed, $total_fail failed"
-fi
-[[ $total_fail -eq 0 ]]
+ktap_total

@@ -17,8 +17,9 @@ elf=${BOOT_ELF:-$top/build/${KERNCONF:-GENERIC}/kernel.elf}
 
 echo "KTAP version 1"
 echo "1..${#counts[@]}"
-closing_re='^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$'
-pass=0 fail=0 skip=0 n=0
+# shellcheck source=test/lib/ktap.sh
+source "$top/test/lib/ktap.sh"
+n=0
 for c in "${counts[@]}"; do
 	n=$((n + 1))
 	# Per-CPU FIFOs for every CPU pair grow with the square of the count.
@@ -31,18 +32,11 @@ for c in "${counts[@]}"; do
 		--elf "$elf" --machine pc --smp "$c" --mem "$mem" \
 		--cmdline "test=smp" --timeout 600 \
 		--expect-line "smp: all $c CPUs online" 2>&1 || true)
-	if [[ $last =~ $closing_re ]]; then
-		pass=$((pass + BASH_REMATCH[1]))
-		fail=$((fail + BASH_REMATCH[2]))
-		skip=$((skip + ${BASH_REMATCH[4]:-0}))
+	if ktap_parse "$last"; then
+		ktap_add "$ktap_p" "$ktap_f" "$ktap_s"
 	else
 		printf '%s\n' "$last"
-		fail=$((fail + 1))
+		ktap_add 0 1
 	fi
 done
-if [[ $skip -gt 0 ]]; then
-	echo "$pass passed, $fail failed, $skip skipped"
-else
-	echo "$pass passed, $fail failed"
-fi
-[[ $fail -eq 0 ]]
+ktap_total

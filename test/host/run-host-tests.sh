@@ -30,7 +30,9 @@ mapfile -t tests < <(find sys -name '*_htest.c' | sort)
 [ ${#tests[@]} -gt 0 ] || { echo "no host tests found" >&2; exit 1; }
 echo "KTAP version 1"
 echo "1..${#tests[@]}"
-total_pass=0 total_fail=0 n=0
+# shellcheck source=test/lib/ktap.sh
+source test/lib/ktap.sh
+n=0
 for t in "${tests[@]}"; do
 	n=$((n + 1))
 	name=$(basename "$t" .c)
@@ -50,6 +52,7 @@ for t in "${tests[@]}"; do
 	if [ "$san" = thread ]; then
 		sflags=(-fsanitize=thread)
 	else
+		# shellcheck disable=SC2054 # one flag with a comma in it
 		sflags=(-fsanitize=address,undefined -fno-sanitize-recover=all)
 	fi
 	read -r -a cflags <<<"$(directive "$t" HTEST_CFLAGS)"
@@ -58,7 +61,7 @@ for t in "${tests[@]}"; do
 		if ! "$CC" "${base_flags[@]}" "${sflags[@]}" "${cflags[@]+"${cflags[@]}"}" "${srcs[@]}" -o "$bin" 2>"$bin.err"; then
 			echo "not ok $n $name # build failed"
 			sed 's/^/  # /' "$bin.err" | head -n 40
-			total_fail=$((total_fail + 1))
+			ktap_add 0 1
 			continue
 		fi
 	fi
@@ -66,24 +69,21 @@ for t in "${tests[@]}"; do
 	status=0
 	"$bin" >"$log" 2>&1 || status=$?
 	sed 's/^/  /' "$log"
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
-	if [ -z "$line" ]; then
+	line=$(grep -E "$ktap_closing_re" "$log" | tail -n 1 || true)
+	if ! ktap_parse "$line"; then
 		echo "not ok $n $name # no closing line (exit status $status)"
-		total_fail=$((total_fail + 1))
+		ktap_add 0 1
 		continue
 	fi
-	p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
-	f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+	p=$ktap_p f=$ktap_f
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1 # a crash or sanitizer report after the closing line
 	fi
-	total_pass=$((total_pass + p))
-	total_fail=$((total_fail + f))
+	ktap_add "$p" "$f" 0
 	if [ "$f" -eq 0 ]; then
 		echo "ok $n $name"
 	else
 		echo "not ok $n $name # $f failed (exit status $status)"
 	fi
 done
-echo "$total_pass passed, $total_fail failed"
-[ "$total_fail" -eq 0 ]
+ktap_total
