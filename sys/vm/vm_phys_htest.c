@@ -425,10 +425,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull; /* xorshift64 state */
 static uint64_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return ht_xorshift64(&rng);
 }
 
 struct model {

@@ -10,6 +10,7 @@
 #ifndef _TEST_HOST_HTEST_H_
 #define _TEST_HOST_HTEST_H_
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -36,6 +37,18 @@ static int ht_ntest;      /* tests run so far */
 			ht_failed_now++;                                       \
 		}                                                              \
 	} while (0)
+
+/* xorshift64: a small, repeatable random stream for fuzz and model tests. */
+static inline uint64_t
+ht_xorshift64(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *state = x;
+}
 
 static inline void
 ht_begin(void)

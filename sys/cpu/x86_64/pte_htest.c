@@ -19,10 +19,7 @@ static uint64_t rng = 0x2545f4914f6cdd1dull; /* xorshift64 state */
 static uint64_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return ht_xorshift64(&rng);
 }
 
 /* Sign-extend bit 47 the other way: through a signed shift. */

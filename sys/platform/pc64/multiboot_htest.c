@@ -698,10 +698,7 @@ static uint64_t rng = 0x853c49e6748fea9bull; /* xorshift64 state */
 static uint64_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return ht_xorshift64(&rng);
 }
 
 /* What must hold after any successful parse of len readable bytes. */
