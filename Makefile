@@ -28,19 +28,23 @@ CFLAGS   := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-builtin \
 	    -mcmodel=kernel -mgeneral-regs-only -fno-omit-frame-pointer \
 	    -fno-asynchronous-unwind-tables -fno-strict-aliasing \
 	    -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	    -Wundef -Wshadow \
 	    -Wno-unused-parameter \
 	    -MD -MP -Isys -I$(BUILD)/include $(CONF_DEFS) -DKERNCONF=\"$(KERNCONF)\"
 ASFLAGS  := -g -MD -MP -Isys -I$(BUILD)/include $(CONF_DEFS) -D__ASSEMBLY__
 LDFLAGS  := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	    -T sys/platform/pc64/kernel.ld
 
-# Every kernel source under sys/, except host-only tests.
-SRCS_C   := $(sort $(shell find sys -name '*.c' ! -name '*_htest.c'))
+# Every kernel source under sys/, except host-only tests and genassym.c
+# (compiled only to assembly, for the offsets .S files use).
+GENASSYM := sys/platform/pc64/genassym.c
+SRCS_C   := $(sort $(filter-out $(GENASSYM),$(shell find sys -name '*.c' ! -name '*_htest.c')))
 SRCS_S   := $(sort $(shell find sys -name '*.S'))
 OBJS     := $(patsubst %.c,$(BUILD)/%.o,$(SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(SRCS_S))
 ELF      := $(BUILD)/kernel.elf
 ISO      := $(BUILD)/kernel.iso
 INCLINKS := $(BUILD)/include/cpu $(BUILD)/include/machine
+ASSYM    := $(BUILD)/include/assym.h
 
 .PHONY: all run test test-host test-boot test-scale test-bochs bochs gdb \
 	bench format format-check deps clean
@@ -57,7 +61,16 @@ $(BUILD)/%.o: %.c $(CONF) | $(INCLINKS)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/%.o: %.S $(CONF) | $(INCLINKS)
+# assym.h: structure offsets for assembly, from the compiler's own layout
+# (sys/platform/pc64/genassym.c, tools/genassym.sh).
+$(BUILD)/genassym.s: $(GENASSYM) $(CONF) | $(INCLINKS)
+	@mkdir -p $(dir $@)
+	@echo "  GENASSYM $<"
+	@$(CC) $(CFLAGS) -MF $(BUILD)/genassym.d -MT $@ -S $< -o $@
+$(ASSYM): $(BUILD)/genassym.s tools/genassym.sh
+	@tools/genassym.sh $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.o: %.S $(CONF) $(ASSYM) | $(INCLINKS)
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(CFLAGS) $(ASFLAGS) -c $< -o $@
@@ -148,4 +161,4 @@ clean:
 # Debugger and benchmark targets live in their own fragments.
 include $(sort $(wildcard mk/*.mk))
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(BUILD)/genassym.d

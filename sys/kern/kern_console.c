@@ -198,7 +198,7 @@ cmd_cpus(int argc, char **argv)
 		const struct pcpu_counters *c = &gd->gd_cnt;
 
 		kprintf("  %3d %4u %6s %-16s %9lu %9lu %9lu %9lu %9lu %6lu\n",
-		        cpu, gd->gd_apicid,
+		        cpu, cpu_hwid(cpu),
 		        cpu == 0 || gd->gd_online ? "yes" : "no",
 		        td_name(__atomic_load_n(&gd->gd_curthread,
 		                                __ATOMIC_RELAXED),

@@ -15,13 +15,14 @@
  */
 #include <sys/malloc.h>
 
+#include <sys/param.h>
 #include <sys/spinlock.h>
 #include <sys/systm.h>
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
 
-#define KM_MINSHIFT       4  /* 16 bytes */
-#define KM_MAXSHIFT       12 /* 4096 bytes */
+#define KM_MINSHIFT       4          /* 16 bytes */
+#define KM_MAXSHIFT       PAGE_SHIFT /* a whole page */
 #define KM_NCLASS         (KM_MAXSHIFT - KM_MINSHIFT + 1)
 #define KM_PAGEOWNER_BASE 0x4b4d0000u /* pg_wire tag: 'KM' + class */
 
@@ -70,7 +71,7 @@ km_grow(struct km_class *kc, int cls)
 	m->pg_wire = KM_PAGEOWNER_BASE + (uint32_t)cls;
 	base = pmap_map_dmap(vm_page_to_phys(m));
 	spin_lock(&kc->kc_lock);
-	for (off = 0; off < 4096; off += osize) {
+	for (off = 0; off < PAGE_SIZE; off += osize) {
 		struct km_free *f = (struct km_free *)(base + off);
 
 #ifdef DEBUG_KMALLOC
@@ -92,7 +93,7 @@ kmalloc(size_t size, int flags)
 	int cls;
 
 	if (size == 0 || size > KMALLOC_MAX)
-		panic("kmalloc: bad size %zu (max %d)", size, KMALLOC_MAX);
+		panic("kmalloc: bad size %zu (max %lu)", size, KMALLOC_MAX);
 	cls = size_to_class(size);
 	kc = &km_classes[cls];
 	for (;;) {

@@ -45,13 +45,12 @@ panic(const char *fmt, ...)
 	int expected = -1;
 	va_list ap;
 
-	__asm__ volatile("cli");
+	(void)cpu_intr_disable();
 	if (!__atomic_compare_exchange_n(&panic_cpu, &expected, me, false,
 	                                 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) &&
 	    expected != me) {
 		/* Another CPU is panicking: wait to be stopped. */
-		for (;;)
-			__asm__ volatile("hlt");
+		cpu_halt_forever();
 	}
 	if (++panic_depth > 1) {
 		cons_break_lock();

@@ -351,6 +351,24 @@ cpu_idle_halt(void)
 	cpu_enable_intr();
 }
 
+/*
+ * Stop this CPU for good: a panicking CPU parks the others here.  With
+ * interrupts off only NMI, INIT or SMI can end hlt, so loop.
+ */
+void
+cpu_halt_forever(void)
+{
+	cpu_disable_intr();
+	for (;;)
+		halt();
+}
+
+uint32_t
+cpu_hwid(int cpuid)
+{
+	return cpu_apicid[cpuid];
+}
+
 /* The 8259 PICs: remap them away from the exception vectors and mask. */
 static void
 pic_disable(void)
@@ -415,7 +433,7 @@ ap_gd_init(int cpu, uint32_t apicid)
 	pmap_prvspace_init(cpu);
 	gd->mi.gd_self = &gd->mi;
 	gd->mi.gd_cpuid = cpu;
-	gd->mi.gd_apicid = apicid;
+	gd->gd_apicid = apicid;
 	gd->gd_prvspace = ps;
 	gd->gd_tsc_freq = tsc_freq;
 	for (i = 0; i < NCMAP; i++)
@@ -514,8 +532,8 @@ cpu_mp_start(void)
 	lapic_setup_bsp(lapic_pa);
 	lapic_init();
 	lapic_timer_calibrate();
-	mycpu->gd_apicid = lapic_id();
-	cpu_apicid[0] = mycpu->gd_apicid;
+	mdcpu->gd_apicid = lapic_id();
+	cpu_apicid[0] = mdcpu->gd_apicid;
 	cpumask_set(&smp_active_mask, 0);
 	intr_register(IPI_VECTOR_IPIQ, ipiq_vector);
 	intr_register(IPI_VECTOR_STOP, stop_vector);
@@ -583,9 +601,9 @@ ap_init(void)
 		load_cr4(rcr4() | CR4_PGE);
 	lapic_init();
 	gd->mi.gd_stage = 6;
-	if (lapic_id() != gd->mi.gd_apicid)
+	if (lapic_id() != gd->gd_apicid)
 		kprintf("mp: warning: cpu %d expected APIC ID %u, has %u\n",
-		        gd->mi.gd_cpuid, gd->mi.gd_apicid, lapic_id());
+		        gd->mi.gd_cpuid, gd->gd_apicid, lapic_id());
 	gd->mi.gd_stage = 7;
 	__atomic_store_n(&gd->mi.gd_online, 1, __ATOMIC_RELEASE);
 	/*

@@ -78,7 +78,7 @@ static bool
 faults(const volatile void *va, int write)
 {
 	return cpu_probe(va, write) == -1 &&
-	       mycpu->gd_fault_va == (uint64_t)(uintptr_t)va;
+	       mdcpu->gd_fault_va == (uint64_t)(uintptr_t)va;
 }
 
 static void

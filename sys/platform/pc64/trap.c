@@ -147,9 +147,9 @@ trap(struct trapframe *tf)
 		return;
 	}
 	if (trap_gs_ready) {
-		struct globaldata *gd = mycpu;
+		struct mdglobaldata *gd = mdcpu;
 
-		gd->gd_cnt.pc_traps++;
+		gd->mi.gd_cnt.pc_traps++;
 		if ((vec == 14 || vec == 13) && gd->gd_onfault != 0) {
 			gd->gd_fault_va = vec == 14 ? rcr2() : 0;
 			tf->tf_rip = gd->gd_onfault;

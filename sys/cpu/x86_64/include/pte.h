@@ -8,15 +8,8 @@
 #ifndef _CPU_PTE_H_
 #define _CPU_PTE_H_
 
+#include <cpu/param.h>
 #include <sys/types.h>
-
-#define PAGE_SHIFT 12
-#define PAGE_SIZE  (1ul << PAGE_SHIFT)
-#define PAGE_MASK  (PAGE_SIZE - 1)
-#define NBPDR      (1ul << 21) /* bytes mapped by one PD entry: 2 MiB */
-#define NBPDP      (1ul << 30) /* bytes mapped by one PDP entry: 1 GiB */
-#define NBPML4     (1ul << 39) /* bytes mapped by one PML4 entry: 512 GiB */
-#define NPTEPG     512         /* entries in one page-table page */
 
 #define PG_V           0x001ul     /* present */
 #define PG_RW          0x002ul     /* writable */
