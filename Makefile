@@ -46,7 +46,7 @@ ISO      := $(BUILD)/kernel.iso
 INCLINKS := $(BUILD)/include/cpu $(BUILD)/include/machine
 ASSYM    := $(BUILD)/include/assym.h
 
-.PHONY: all run test test-host test-boot test-scale test-bochs bochs gdb \
+.PHONY: FORCE all run test test-host test-boot test-scale test-bochs bochs gdb \
 	bench format format-check deps clean
 all: $(ELF) $(ISO)
 
@@ -97,7 +97,15 @@ $(ELF): $(OBJS) $(BUILD)/ksyms0.o sys/platform/pc64/kernel.ld tools/gensyms.sh
 	    { echo "$@: not a multiboot2 kernel (grub-file)" >&2; exit 1; }
 	@mv $@.tmp $@
 
-$(ISO): $(ELF) tools/mkiso.sh conf/grub.cfg.in
+# The ISO bakes in the command line, so it is rebuilt when CMDLINE=
+# changes: the stamp file is rewritten only when its text differs.
+CMDLINE_STAMP := $(BUILD)/cmdline.txt
+$(CMDLINE_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' "$(CMDLINE)" | cmp -s - $@ || printf '%s\n' "$(CMDLINE)" > $@
+FORCE:
+
+$(ISO): $(ELF) tools/mkiso.sh conf/grub.cfg.in $(CMDLINE_STAMP)
 	@echo "  ISO     $@ ($(CMDLINE))"
 	@tools/mkiso.sh $(ELF) "$(CMDLINE)" $@
 

@@ -23,8 +23,6 @@
 
 void mi_startup(void) __noreturn;
 
-BOOTOPT_DECLARE(console_opt, "console", "interactive: serial debug shell");
-
 /* The "main" thread: the default workload. */
 static void
 mi_main(void *arg)

@@ -36,6 +36,8 @@
 #include <vm/pmap.h>
 #include <vm/pmap_stress.h>
 
+static BOOTOPT_STR(console_mode, "console", "interactive: serial debug shell");
+
 #define KCONS_LINE    128 /* bytes per input line, with the NUL */
 #define KCONS_MAXARGS 8   /* words per line */
 #define KCONS_NTHR    64  /* threads listed per CPU */
@@ -594,11 +596,11 @@ kcons_run_line(char *line)
 int
 kconsole_main(int failed)
 {
-	const char *mode = bootopt_get("console");
+	const char *mode = console_mode;
 	char line[KCONS_LINE];
 	int n;
 
-	if (bootopt_get("panic.test") != NULL)
+	if (panic_test_requested())
 		return panic_test_run();
 	if (mode == NULL)
 		return 0;

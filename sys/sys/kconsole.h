@@ -23,6 +23,7 @@ int kconsole_main(int failed);
 void print_counters(void);
 /* panic.test=ipi|nmi: panic on purpose (kern_shutdown.c); 1 if it could
  * not, it never returns otherwise. */
+bool panic_test_requested(void); /* panic.test= was given */
 int panic_test_run(void);
 
 #endif /* !_SYS_KCONSOLE_H_ */

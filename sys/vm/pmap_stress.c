@@ -53,9 +53,9 @@
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 
-BOOTOPT_DECLARE(stress_list, "stress",
-                "shootdown stress scenarios: all, or remap,initiators,"
-                "switch,idle,ptpage,kernel,introff");
+static BOOTOPT_STR(stress_list, "stress",
+                   "shootdown stress scenarios: all, or remap,initiators,"
+                   "switch,idle,ptpage,kernel,introff");
 BOOTOPT_DECLARE(stress_seconds, "stress.seconds",
                 "seconds per stress scenario (default 2)");
 BOOTOPT_DECLARE(stress_seed, "stress.seed", "seed for the stress suite");
@@ -1531,7 +1531,7 @@ pmap_stress_summary(void)
 		        tot[cpu].cc_idlefl, tot_viol[cpu]);
 }
 
-KTEST_SUITE_OPT(pmap_stress, "stress", "stress", NULL, NULL,
+KTEST_SUITE_OPT(pmap_stress, "stress", &stress_list, NULL, NULL,
                 {"remap", stress_case}, {"initiators", stress_case},
                 {"switch", stress_case}, {"idle", stress_case},
                 {"ptpage", stress_case}, {"kernel", stress_case},

@@ -44,7 +44,7 @@
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
 
-BOOTOPT_DECLARE(smp_max, "smp.max", "use at most N CPUs (1..MAXCPU)");
+static BOOTOPT_INT(smp_max, "smp.max", MAXCPU, 1, MAXCPU, "use at most N CPUs");
 
 #define AP_TIMEOUT_MS 2000 /* per AP, generous for a loaded TCG host */
 
@@ -541,7 +541,7 @@ cpu_mp_start(void)
 	cpu_stop_others_hook = stop_others;
 	cons_set_smp(true);
 
-	max = bootopt_get_u64("smp.max", MAXCPU, 1, MAXCPU);
+	max = smp_max;
 	want = acpi.ncpus > 0 ? (int)acpi.ncpus : 1;
 	if (acpi.ncpus_dropped_maxcpu)
 		kprintf("mp: warning: %d CPUs beyond MAXCPU=%d are not used\n",
