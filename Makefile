@@ -35,10 +35,21 @@ ASFLAGS  := -g -MD -MP -Isys -I$(BUILD)/include $(CONF_DEFS) -D__ASSEMBLY__
 LDFLAGS  := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	    -T sys/platform/pc64/kernel.ld
 
-# Every kernel source under sys/, except host-only tests and genassym.c
-# (compiled only to assembly, for the offsets .S files use).
+# Sources: every .c/.S under sys/ except host-only tests, genassym.c
+# (compiled only to assembly, for the offsets .S files use) and the files
+# conf/files makes optional on an option this config does not set.
 GENASSYM := sys/platform/pc64/genassym.c
-SRCS_C   := $(sort $(filter-out $(GENASSYM),$(shell find sys -name '*.c' ! -name '*_htest.c')))
+FILES_LINES := $(shell sed -n 's/\#.*//; /[^[:space:]]/p' conf/files | wc -l)
+FILES_RULES := $(shell sed -n 's/\#.*//; s/^[[:space:]]*\([^[:space:]]\{1,\}\)[[:space:]]\{1,\}optional[[:space:]]\{1,\}\([A-Za-z0-9_]\{1,\}\)[[:space:]]*$$/\1@\2/p' conf/files)
+ifneq ($(words $(FILES_RULES)),$(strip $(FILES_LINES)))
+$(error conf/files: every line must read "PATTERN optional OPTION")
+endif
+CONF_OPTNAMES := $(foreach o,$(CONF_OPTS),$(firstword $(subst =, ,$(o))))
+files_glob = $(wildcard $(firstword $(subst @, ,$(1))))
+files_opt  = $(lastword $(subst @, ,$(1)))
+$(foreach r,$(FILES_RULES),$(if $(call files_glob,$(r)),,$(error conf/files: '$(firstword $(subst @, ,$(r)))' matches no source)))
+SRCS_OFF := $(foreach r,$(FILES_RULES),$(if $(filter $(call files_opt,$(r)),$(CONF_OPTNAMES)),,$(call files_glob,$(r))))
+SRCS_C   := $(sort $(filter-out $(GENASSYM) $(SRCS_OFF),$(shell find sys -name '*.c' ! -name '*_htest.c')))
 SRCS_S   := $(sort $(shell find sys -name '*.S'))
 OBJS     := $(patsubst %.c,$(BUILD)/%.o,$(SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(SRCS_S))
 ELF      := $(BUILD)/kernel.elf
@@ -46,7 +57,7 @@ ISO      := $(BUILD)/kernel.iso
 INCLINKS := $(BUILD)/include/cpu $(BUILD)/include/machine
 ASSYM    := $(BUILD)/include/assym.h
 
-.PHONY: FORCE all run test test-host test-boot test-scale test-bochs bochs gdb \
+.PHONY: FORCE all configs run test test-host test-boot test-scale test-bochs bochs gdb \
 	bench format format-check deps clean
 all: $(ELF) $(ISO)
 
@@ -134,11 +145,12 @@ deps-gdb:
 	@tools/deps.sh build qemu gdb
 
 # make test: everything CI runs, summed into one closing line.
+# Every kernel configuration in conf/ (files named in capitals).
+CONFIGS := $(notdir $(wildcard conf/[A-Z]*))
+
 test:
 	@tools/deps.sh build qemu host bochs gdb format
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory KERNCONF=TINYFIFO all
-	@$(MAKE) --no-print-directory KERNCONF=MAXCPU64 all
+	@$(MAKE) --no-print-directory configs
 	@test/run-all.sh host boot "console=test/run-console.sh" \
 	    "bochs=$(MAKE) --no-print-directory -s test-bochs" \
 	    "gdb=$(MAKE) --no-print-directory -s test-gdb" \
@@ -148,9 +160,12 @@ test:
 test-host:
 	@test/host/run-host-tests.sh
 
-test-boot: all
-	@$(MAKE) --no-print-directory KERNCONF=TINYFIFO all
-	@$(MAKE) --no-print-directory KERNCONF=MAXCPU64 all
+# Build every configuration (the boot tests boot each at least once).
+configs:
+	@for c in $(CONFIGS); do \
+	    $(MAKE) --no-print-directory KERNCONF=$$c all || exit 1; done
+
+test-boot: configs
 	@test/boot-tests.sh
 
 test-scale: all

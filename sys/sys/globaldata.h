@@ -67,6 +67,8 @@ struct globaldata {
 extern cpumask_t smp_active_mask; /* CPUs online: bits 0..ncpus-1 */
 extern int ncpus;                 /* CPUs online (dense 0..ncpus-1) */
 struct globaldata *globaldata_find(int cpuid);
+/* Print every CPU's counters as tables (kern_counters.c). */
+void print_counters(void);
 
 #ifndef KERNEL_HOST
 #include <machine/gdaccess.h>
