@@ -57,8 +57,9 @@ ISO      := $(BUILD)/kernel.iso
 INCLINKS := $(BUILD)/include/cpu $(BUILD)/include/machine
 ASSYM    := $(BUILD)/include/assym.h
 
-.PHONY: FORCE all configs run test test-host test-boot test-scale test-bochs bochs gdb \
-	bench format format-check deps clean
+.PHONY: FORCE all configs run test test-host test-boot test-scale test-bochs \
+	bochs gdb bench format format-check deps clean compiledb \
+	print-compiledb shellcheck test-ktap deps-boot
 all: $(ELF) $(ISO)
 
 # <cpu/...> and <machine/...> resolve through two links in the build dir.
@@ -143,19 +144,23 @@ deps-run:
 	@tools/deps.sh build qemu
 deps-gdb:
 	@tools/deps.sh build qemu gdb
+# The boot runners judge through test/lib/ktap.py.
+deps-boot:
+	@tools/deps.sh build qemu python
 
 # make test: everything CI runs, summed into one closing line.
 # Every kernel configuration in conf/ (files named in capitals).
 CONFIGS := $(notdir $(wildcard conf/[A-Z]*))
 
 test:
-	@tools/deps.sh build qemu host bochs gdb format
+	@tools/deps.sh build qemu host bochs gdb format python console shellcheck
 	@$(MAKE) --no-print-directory configs
-	@test/run-all.sh host boot "console=test/run-console.sh" \
+	@test/run-all.sh host "ktap=/usr/bin/python3 test/lib/ktap_test.py" boot \
+	    "console=/usr/bin/python3 test/run-console.py" \
 	    "bochs=$(MAKE) --no-print-directory -s test-bochs" \
 	    "gdb=$(MAKE) --no-print-directory -s test-gdb" \
 	    "bench=$(MAKE) --no-print-directory -s bench-smoke" \
-	    "format=tools/format-check.sh"
+	    "format=tools/format-check.sh" "shellcheck=tools/shellcheck.sh"
 
 test-host:
 	@test/host/run-host-tests.sh
@@ -165,10 +170,20 @@ configs:
 	@for c in $(CONFIGS); do \
 	    $(MAKE) --no-print-directory KERNCONF=$$c all || exit 1; done
 
-test-boot: configs
+# The serial-log parser and verdict of every runner, on crafted logs.
+test-ktap:
+	@tools/deps.sh python
+	@/usr/bin/python3 test/lib/ktap_test.py
+
+# Every shell script through shellcheck; KTAP, one test per script.
+shellcheck:
+	@tools/deps.sh shellcheck
+	@tools/shellcheck.sh
+
+test-boot: deps-boot configs
 	@test/boot-tests.sh
 
-test-scale: all
+test-scale: deps-boot all
 	@test/scale-tests.sh
 
 format:
@@ -180,6 +195,23 @@ format-check:
 
 clean:
 	rm -rf build
+
+# compile_commands.json for clangd: every kernel source with this
+# KERNCONF's exact flags, and the host tests with theirs.
+compiledb:
+	@tools/deps.sh python
+	@/usr/bin/python3 tools/compiledb.py $(KERNCONF)
+
+# For tools/compiledb.py: the variables a kernel compile uses, one word a
+# line after the shell's quote removal (so -DKERNCONF=\"X\" is what gcc
+# sees).  The include links must exist for the sources to parse.
+print-compiledb: $(ASSYM) | $(INCLINKS)
+	@echo "CC $(CC)"
+	@echo "BUILD $(BUILD)"
+	@for a in $(CFLAGS); do echo "CFLAGS $$a"; done
+	@for a in $(ASFLAGS); do echo "ASFLAGS $$a"; done
+	@for a in $(SRCS_C) $(GENASSYM); do echo "SRCS_C $$a"; done
+	@for a in $(SRCS_S); do echo "SRCS_S $$a"; done
 
 # Debugger and benchmark targets live in their own fragments.
 include $(sort $(wildcard mk/*.mk))
