@@ -24,7 +24,7 @@ mkdir -p "$out/include"
 ln -sfn "$PWD/sys/cpu/x86_64/include" "$out/include/cpu"
 ln -sfn "$PWD/sys/platform/pc64/include" "$out/include/machine"
 base_flags=(-std=gnu11 -g -O1 -DKERNEL_HOST -Isys -Isys/cpu/x86_64
-	-I"$out/include" -Itest/host -Wall -Wextra -Werror -pthread)
+	-I"$out/include" -Itest/host -Wall -Wextra -Werror -Wundef -Wshadow -pthread)
 
 directive() { # directive FILE NAME: the text after "NAME:" in FILE
 	sed -n "s|.*/\* $2: \(.*\) \*/.*|\1|p" "$1" | head -n 1
