@@ -28,6 +28,7 @@
 #include <sys/systm.h>
 #include <sys/thread.h>
 #include <vm/pmap.h>
+#include <vm/pmap_msg.h>
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 
