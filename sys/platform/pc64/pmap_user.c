@@ -10,7 +10,7 @@
  * Invariant: a page-table page below the PML4 is unlinked only when no
  * walker can be using it, and freed only when no CPU's page walk can.
  * Every other table page counts its valid entries plus transient holds
- * in its vm_page's pg_wire.  The per-pmap spin lock pm_ptlock covers
+ * in its vm_page's pg_ptcount.  The per-pmap spin lock pm_ptlock covers
  * only the decisions about a page-table page's life: linking a new one,
  * taking a hold (every walker that will touch a page's entries holds
  * it), and unlinking an empty one (count 0, under the lock, so no hold
@@ -109,7 +109,7 @@ upt_lookup_locked(struct pmap *pm, vm_offset_t va, int lvl, bool alloc,
 			return NULL;
 		}
 		m->pg_flags |= VPF_PAGETABLE;
-		m->pg_wire = 0;
+		m->pg_ptcount = 0;
 		ne = vm_page_to_phys(m) | PG_V | PG_RW | PG_U;
 		/* Only a 2 MiB enter (no lock) can race here: re-read. */
 		if (!__atomic_compare_exchange_n(ep, &e, ne, false,
@@ -119,7 +119,7 @@ upt_lookup_locked(struct pmap *pm, vm_offset_t va, int lvl, bool alloc,
 			continue;
 		}
 		if (l < 4)
-			__atomic_fetch_add(&table_page(table)->pg_wire, 1,
+			__atomic_fetch_add(&table_page(table)->pg_ptcount, 1,
 			                   __ATOMIC_SEQ_CST);
 		pm->pm_ptpages++;
 		table = entry_table(ne);
@@ -137,7 +137,7 @@ pt_hold(struct pmap *pm, vm_offset_t va, int lvl, bool alloc, int *why)
 	spin_lock(&pm->pm_ptlock);
 	t = upt_lookup_locked(pm, va, lvl, alloc, why);
 	if (t != NULL)
-		__atomic_fetch_add(&table_page(t)->pg_wire, 1,
+		__atomic_fetch_add(&table_page(t)->pg_ptcount, 1,
 		                   __ATOMIC_SEQ_CST);
 	spin_unlock(&pm->pm_ptlock);
 	return t;
@@ -161,7 +161,7 @@ pt_reap(struct pmap *pm, vm_offset_t va, int lvl, pt_entry_t *t,
 		vm_offset_t base;
 		int why;
 
-		if (__atomic_load_n(&m->pg_wire, __ATOMIC_SEQ_CST) != 0)
+		if (__atomic_load_n(&m->pg_ptcount, __ATOMIC_SEQ_CST) != 0)
 			break;
 		parent = upt_lookup_locked(pm, va, lvl + 1, false, &why);
 		if (parent == NULL)
@@ -176,7 +176,7 @@ pt_reap(struct pmap *pm, vm_offset_t va, int lvl, pt_entry_t *t,
 		base = rounddown2(va, lvl_span(lvl));
 		pmap_inval_add(b, base, base + PAGE_SIZE);
 		if (lvl + 1 == 4 ||
-		    __atomic_sub_fetch(&table_page(parent)->pg_wire, 1,
+		    __atomic_sub_fetch(&table_page(parent)->pg_ptcount, 1,
 		                       __ATOMIC_SEQ_CST) != 0)
 			break;
 		t = parent;
@@ -189,8 +189,8 @@ static void
 pt_unhold(struct pmap *pm, vm_offset_t va, int lvl, pt_entry_t *t,
           struct pmap_inval_batch *b)
 {
-	if (__atomic_sub_fetch(&table_page(t)->pg_wire, 1, __ATOMIC_SEQ_CST) ==
-	    0)
+	if (__atomic_sub_fetch(&table_page(t)->pg_ptcount, 1,
+	                       __ATOMIC_SEQ_CST) == 0)
 		pt_reap(pm, va, lvl, t, b);
 }
 
@@ -198,7 +198,7 @@ pt_unhold(struct pmap *pm, vm_offset_t va, int lvl, pt_entry_t *t,
 static void
 pt_entry_gone(pt_entry_t *t)
 {
-	__atomic_fetch_sub(&table_page(t)->pg_wire, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_sub(&table_page(t)->pg_ptcount, 1, __ATOMIC_SEQ_CST);
 }
 
 /* User mappings are never global: a CR3 load must drop them. */
