@@ -307,12 +307,23 @@ pmap_print_walk(vm_offset_t va, const struct pmap_walk *w)
  * Replace the PT page under the 2 MiB-aligned va by one 2 MiB mapping,
  * when its 512 PTEs map physically contiguous, 2 MiB-aligned memory with
  * identical permissions.  Returns 0 on success, -1 when not possible.
- * Callers use it on kernel mappings no other CPU is using concurrently.
+ * Callers use it on kernel mappings no other CPU is changing
+ * concurrently; other CPUs may read through them meanwhile.
+ *
+ * Every CPU may hold 4K TLB entries of the range and a paging-structure
+ * cache entry for the PDE that pointed at the PT page, and its page
+ * walks may still read the PT page until it has flushed.  So the whole
+ * 2 MiB goes through the shootdown protocol (every CPU), and the PT page
+ * is freed only when the batch's wait has seen every acknowledgement.
+ * Before the page allocator is up (boot, one CPU) the flush is local and
+ * the page goes back to the boot ranges after it.  The PDE keeps the A/D
+ * bits the 512 PTEs had.
  */
 int
 pmap_kpromote(vm_offset_t va)
 {
-	pt_entry_t *pdpt, *pd, *pt, first, flags;
+	pt_entry_t *pdpt, *pd, *pt, first, flags, ad;
+	struct pmap_inval_batch b;
 	vm_paddr_t ptpa;
 	int i;
 
@@ -328,20 +339,29 @@ pmap_kpromote(vm_offset_t va)
 	flags = first & ~(PG_FRAME | PG_A | PG_M);
 	if ((first & PG_V) == 0 || (first & PG_FRAME & (NBPDR - 1)) != 0)
 		return -1;
+	ad = first & (PG_A | PG_M);
 	for (i = 1; i < NPTEPG; i++) {
 		if ((pt[i] & ~(PG_FRAME | PG_A | PG_M)) != flags ||
 		    (pt[i] & PG_FRAME) != (first & PG_FRAME) + i * PAGE_SIZE)
 			return -1;
+		ad |= pt[i] & (PG_A | PG_M);
 	}
-	__atomic_store_n(&pd[pd_index(va)], (first & PG_FRAME) | flags | PG_PS,
+	pmap_inval_batch_init(&b, &kernel_pmap_store);
+	__atomic_store_n(&pd[pd_index(va)],
+	                 (first & PG_FRAME) | flags | ad | PG_PS,
 	                 __ATOMIC_SEQ_CST);
-	/* Drop the 4K translations and the cached PDE pointing at pt. */
-	for (i = 0; i < NPTEPG; i++)
-		invlpg(va + i * PAGE_SIZE);
+	/*
+	 * TLB sanitizer hook (issue 11): the PDE of va went from a table
+	 * (ptpa) to a 2 MiB leaf; every CPU's 4K entries of [va, va + 2M)
+	 * and its cached PDE are stale until b's wait returns, and ptpa may
+	 * be walked by any CPU until then.
+	 */
+	pmap_inval_add(&b, va, va + NBPDR);
+	if (boot_avail == NULL)
+		pmap_inval_defer_page(&b, phys_to_vm_page(ptpa));
+	pmap_inval_batch_wait(&b);
 	if (boot_avail != NULL)
 		phys_ranges_add(boot_avail, ptpa, PAGE_SIZE);
-	else
-		vm_page_free(phys_to_vm_page(ptpa));
 	return 0;
 }
 
@@ -350,10 +370,14 @@ pmap_kpromote(vm_offset_t va)
  * already gone) and shoot it down on every CPU, like pmap_kremove().
  * Returns 0, or -1 when va is not a 2 MiB-mapped KVA address.  Only KVA
  * is accepted so the kernel image's promoted chunks can never be removed.
+ * The whole 2 MiB is invalidated, not just its first page: a CPU may
+ * hold the translation as several smaller TLB entries (the architecture
+ * allows it), or 4K entries from before the promotion.
  */
 int
 pmap_kremove_2m(vm_offset_t va)
 {
+	struct pmap_inval_batch b;
 	pt_entry_t *pdpt, *pd;
 
 	if ((va & (NBPDR - 1)) != 0 || va < KVA_MIN_ADDRESS ||
@@ -363,15 +387,14 @@ pmap_kremove_2m(vm_offset_t va)
 	pd = pt_va(pdpt[pdp_index(va)] & PG_FRAME);
 	if ((pd[pd_index(va)] & (PG_V | PG_PS)) != (PG_V | PG_PS))
 		return -1;
+	pmap_inval_batch_init(&b, &kernel_pmap_store);
 	__atomic_store_n(&pd[pd_index(va)], 0, __ATOMIC_SEQ_CST);
-	{
-		struct pmap_inval_batch b;
-
-		/* One invlpg drops the whole 2 MiB entry. */
-		pmap_inval_batch_init(&b, &kernel_pmap_store);
-		pmap_inval_add(&b, va, va + PAGE_SIZE);
-		pmap_inval_batch_wait(&b);
-	}
+	/*
+	 * TLB sanitizer hook (issue 11): the 2 MiB leaf at va is gone; every
+	 * CPU's entries for [va, va + 2M) are stale until b's wait returns.
+	 */
+	pmap_inval_add(&b, va, va + NBPDR);
+	pmap_inval_batch_wait(&b);
 	return 0;
 }
 
