@@ -25,9 +25,12 @@
  *
  * User pmaps live in pmap_user.c, the per-CPU windows in pmap_window.c,
  * shootdowns in pmap_inval.c, the pmap message service in
- * sys/vm/pmap_msg.c.  Kernel PTEs are changed with an atomic exchange
- * and every replaced or removed translation goes through the shootdown
- * protocol (pmap_inval.c): the kernel pmap is active on every CPU.
+ * sys/vm/pmap_msg.c.  Kernel PTEs are changed atomically (xchg to
+ * remove, a cmpxchg loop to enter) and every replaced or removed
+ * translation, 4K or 2 MiB, goes through the shootdown protocol
+ * (pmap_inval.c): the kernel pmap is active on every CPU.  A page-table
+ * page retired by a promotion is freed only after every CPU has
+ * acknowledged that shootdown.
  *
  * Until pmap_bootstrap() switches CR3, page-table pages are reached
  * through the boot map of the first 1 GiB at KERNBASE, so the boot
@@ -161,19 +164,27 @@ kernel_pte(vm_paddr_t pa, int prot)
 	return (pa & PG_FRAME) | PG_V | pg_g | pmap_prot_bits(prot);
 }
 
-/* Set one kernel PTE; queue the old translation on b if there was one. */
+/*
+ * Set one kernel PTE; queue the old translation on b if it changes.  A
+ * cmpxchg loop, so A/D bits a page walk sets meanwhile are seen: when the
+ * frame stays the same they carry over (pmap_pte_keep_ad()).
+ */
 static void
 kenter_batch(vm_offset_t va, vm_paddr_t pa, int prot,
              struct pmap_inval_batch *b)
 {
 	pt_entry_t *pte = kpte_lookup(va, true);
-	pt_entry_t npte = kernel_pte(pa, prot), opte;
+	pt_entry_t npte = kernel_pte(pa, prot), opte, new;
 
 	if (pte == NULL)
 		panic("pmap_kenter: %#lx is not in a 4K-mapped kernel region",
 		      va);
-	opte = __atomic_exchange_n(pte, npte, __ATOMIC_SEQ_CST);
-	if (pmap_pte_needs_inval(opte, npte))
+	opte = __atomic_load_n(pte, __ATOMIC_SEQ_CST);
+	do {
+		new = pmap_pte_keep_ad(opte, npte);
+	} while (!__atomic_compare_exchange_n(
+	    pte, &opte, new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	if (pmap_pte_needs_inval(opte, new))
 		pmap_inval_add(b, va, va + PAGE_SIZE);
 }
 

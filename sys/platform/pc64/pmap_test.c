@@ -558,6 +558,45 @@ pmap_kpromote_kremove_2m_remote(struct ktest *t)
 	vm_page_free(m);
 }
 
+/*
+ * Re-entering a kernel page with the same frame and rights keeps its A
+ * and D bits.  Dropping D would be worse than losing history: no
+ * invalidation is needed for such a change, so a TLB entry cached as
+ * dirty survives and later writes through it never set D again.
+ */
+static void
+pmap_kenter_keeps_ad(struct ktest *t)
+{
+	struct vm_page *m = vm_page_alloc(), *m2 = vm_page_alloc();
+	vm_offset_t va = kva_alloc(1);
+	const pt_entry_t ad = PG_A | PG_M;
+	vm_paddr_t pa;
+	pt_entry_t *pte;
+
+	KT_ASSERT(t, m != NULL && m2 != NULL && va != 0);
+	pa = vm_page_to_phys(m);
+	pmap_kenter(va, pa, VM_PROT_READ | VM_PROT_WRITE);
+	pte = pmap_kpte(va);
+	KT_ASSERT(t, pte != NULL);
+	KT_EXPECT_EQ(t, *pte & ad, 0);
+	*(volatile uint64_t *)va = 1; /* the page walk sets A and D */
+	KT_EXPECT_EQ(t, *pte & ad, ad);
+	pmap_kenter(va, pa, VM_PROT_READ | VM_PROT_WRITE);
+	KT_EXPECT_EQ(t, *pte & ad, ad);
+	*pte &= ~ad; /* as a pager would, then ... */
+	invlpg(va);  /* ... with the invalidation it needs */
+	*(volatile uint64_t *)va = 2;
+	KT_EXPECT_EQ(t, *pte & PG_M, PG_M);
+	/* Another frame is another mapping: its bits start clear. */
+	pmap_kenter(va, vm_page_to_phys(m2), VM_PROT_READ | VM_PROT_WRITE);
+	KT_EXPECT_EQ(t, *pte & ad, 0);
+	KT_EXPECT_EQ(t, *(volatile uint64_t *)va, 0);
+	pmap_kremove(va);
+	kva_free(va, 1);
+	vm_page_free(m);
+	vm_page_free(m2);
+}
+
 /* CPU 0's per-CPU pages: guards fault, backed pages do not. */
 static void
 pmap_prvspace_guards(struct ktest *t)
@@ -607,4 +646,4 @@ KTEST_SUITE(pmap, "pmap", NULL, NULL,
             KTEST_CASE(pmap_kenter_kremove_round_trip),
             KTEST_CASE(pmap_kpromote_2m),
             KTEST_CASE(pmap_kpromote_kremove_2m_remote),
-            KTEST_CASE(pmap_prvspace_guards));
+            KTEST_CASE(pmap_kenter_keeps_ad), KTEST_CASE(pmap_prvspace_guards));

@@ -20,12 +20,15 @@
  * CPU has acknowledged the shootdown (pmap_inval.c), because other CPUs'
  * page walks may still use it until then.
  *
- * Leaf entries are changed with atomic xchg (remove, enter) or a cmpxchg
- * loop (protect) outside the lock, so no update is lost to a concurrent
- * one.  The A and D bits another CPU's page walk sets meanwhile land
- * either before the exchange (then the caller sees them in the old
- * entry: remove and protect count them in the batch's ib_nmod/ib_nref)
- * or in the new entry.  A thread's address space is its td_pmap; the
+ * Leaf entries are changed with an atomic xchg (remove) or a cmpxchg loop
+ * (enter, protect) outside the lock, so no update is lost to a concurrent
+ * one, and the A and D bits another CPU's page walk sets meanwhile are
+ * seen in the old entry the exchange returns.  Protect keeps them in the
+ * entry; remove and protect count them in the batch's ib_nmod/ib_nref;
+ * enter carries them over when the new entry maps the same frame
+ * (pmap_pte_keep_ad()).  When enter replaces a mapping by one of another
+ * frame the old bits go with the old mapping: nothing in this kernel
+ * consumes them (a pager would need pmap_enter to report them).  A thread's address space is its td_pmap; the
  * switch path calls pmap_activate(), whose pm_active protocol is argued
  * in pmap_inval.c.
  */
@@ -305,7 +308,7 @@ int
 pmap_enter(struct pmap *pm, vm_offset_t va, vm_paddr_t pa, int prot, int flags)
 {
 	struct pmap_inval_batch b;
-	pt_entry_t npte = user_pte(pa, prot), old, *t;
+	pt_entry_t npte = user_pte(pa, prot), old, new, *t, *ep;
 	int why;
 
 	if (pm->pm_is_kernel) {
@@ -335,11 +338,12 @@ pmap_enter(struct pmap *pm, vm_offset_t va, vm_paddr_t pa, int prot, int flags)
 				pmap_inval_batch_wait(&b);
 				return -1;
 			}
-		} while (!__atomic_compare_exchange_n(pdep, &old, npte, false,
+			new = pmap_pte_keep_ad(old, npte);
+		} while (!__atomic_compare_exchange_n(pdep, &old, new, false,
 		                                      __ATOMIC_SEQ_CST,
 		                                      __ATOMIC_SEQ_CST));
 		if (old & PG_V) {
-			if (pmap_pte_needs_inval(old, npte))
+			if (pmap_pte_needs_inval(old, new))
 				pmap_inval_add(&b, va, va + PAGE_SIZE);
 			pt_unhold(pm, va, 2, t,
 			          &b); /* replaced: no new entry */
@@ -354,9 +358,15 @@ pmap_enter(struct pmap *pm, vm_offset_t va, vm_paddr_t pa, int prot, int flags)
 	t = pt_hold(pm, va, 1, true, &why);
 	if (t == NULL)
 		return -1;
-	old = __atomic_exchange_n(&t[pt_index(va)], npte, __ATOMIC_SEQ_CST);
+	/* cmpxchg: A/D a page walk sets meanwhile carry over (same frame). */
+	ep = &t[pt_index(va)];
+	old = __atomic_load_n(ep, __ATOMIC_SEQ_CST);
+	do {
+		new = pmap_pte_keep_ad(old, npte);
+	} while (!__atomic_compare_exchange_n(
+	    ep, &old, new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 	if (old & PG_V) {
-		if (pmap_pte_needs_inval(old, npte))
+		if (pmap_pte_needs_inval(old, new))
 			pmap_inval_add(&b, va, va + PAGE_SIZE);
 		pt_unhold(pm, va, 1, t, &b);
 	} else {

@@ -39,6 +39,22 @@ pmap_pte_needs_inval(pt_entry_t old, pt_entry_t new)
 	return (old & PG_V) != 0 && ((old ^ new) & ~(PG_A | PG_M)) != 0;
 }
 
+/*
+ * The entry to store when new replaces old: new, plus old's A and D bits
+ * when both map the same frame.  Those bits are that frame's history
+ * (accessed, written), which a new entry for it must not forget; and
+ * when the rights are the same too no invalidation is done, so a TLB
+ * entry cached as dirty would survive a cleared D and the CPU would never
+ * set it again.  Another frame is another mapping: its bits start clear.
+ */
+static inline pt_entry_t
+pmap_pte_keep_ad(pt_entry_t old, pt_entry_t new)
+{
+	if ((old & PG_V) && ((old ^ new) & PG_FRAME) == 0)
+		new |= old &(PG_A | PG_M);
+	return new;
+}
+
 /* pmap.c: clear one kernel PTE; queue its old translation on b. */
 void pmap_kremove_batch(vm_offset_t va, struct pmap_inval_batch *b);
 
