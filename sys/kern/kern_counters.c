@@ -16,7 +16,8 @@
  * through its per-CPU window: IPIs are hardware interrupts sent and
  * taken, msgs are IPI-queue messages, "avoided" counts messages that
  * needed no IPI because the target was already draining, "full" counts
- * sends that found the FIFO full (backpressure).
+ * sends that found the FIFO full (backpressure), "spur" counts page
+ * faults retried because the page tables permitted the access (trap.c).
  */
 void
 print_counters(void)
@@ -24,18 +25,18 @@ print_counters(void)
 	int cpu;
 
 	kprintf("per-CPU counters:\n");
-	kprintf("  %4s %9s %9s %9s %9s %8s %6s %9s %8s %7s %6s\n", "cpu",
+	kprintf("  %4s %9s %9s %9s %9s %8s %6s %9s %8s %7s %6s %5s\n", "cpu",
 	        "ipi-sent", "ipi-recv", "msgs-sent", "msgs-recv", "avoided",
-	        "full", "invlpg", "invltlb", "cmap", "traps");
+	        "full", "invlpg", "invltlb", "cmap", "traps", "spur");
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		const struct pcpu_counters *c = &globaldata_find(cpu)->gd_cnt;
 
 		kprintf("  %4d %9lu %9lu %9lu %9lu %8lu %6lu %9lu %8lu %7lu "
-		        "%6lu\n",
+		        "%6lu %5lu\n",
 		        cpu, c->pc_ipi_sent, c->pc_ipi_recv, c->pc_ipiq_sent,
 		        c->pc_ipiq_recv, c->pc_ipi_avoided, c->pc_ipiq_full,
 		        c->pc_invlpg, c->pc_invltlb, c->pc_cmap_use,
-		        c->pc_traps);
+		        c->pc_traps, c->pc_spurious_faults);
 	}
 	/*
 	 * TLB shootdowns: flushes started here, invalidation messages sent

@@ -35,6 +35,7 @@ struct pcpu_counters {
 	uint64_t pc_invltlb;          /* local full TLB flushes */
 	uint64_t pc_cmap_use;         /* temporary mapping window uses */
 	uint64_t pc_traps;            /* exceptions taken */
+	uint64_t pc_spurious_faults;  /* page faults retried: tables allowed */
 	uint64_t pc_ipiq_sent;        /* IPI-queue messages sent */
 	uint64_t pc_ipiq_recv;        /* IPI-queue messages run here */
 	uint64_t pc_ipi_avoided;      /* sends that needed no hardware IPI */

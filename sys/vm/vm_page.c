@@ -93,7 +93,7 @@ vm_page_alloc(void)
 	}
 	spin_unlock(&free_lock);
 	if (m != NULL) {
-		m->pg_wire = 0;
+		m->pg_ptcount = 0; /* the whole owner union */
 		memset(pmap_map_dmap(vm_page_to_phys(m)), 0, PAGE_SZ);
 	}
 	return m;

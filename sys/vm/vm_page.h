@@ -10,9 +10,12 @@
 struct phys_ranges;
 
 struct vm_page {
-	struct vm_page *pg_next; /* free-list link */
-	uint32_t pg_flags;       /* PG_* below */
-	uint32_t pg_wire;        /* users that keep it (page tables: entries) */
+	struct vm_page *pg_next;     /* free-list link */
+	uint32_t pg_flags;           /* VPF_* below */
+	union {                      /* the owner's word; 0 when allocated */
+		uint32_t pg_ptcount; /* user page table: entries + holds */
+		uint32_t pg_kmtag;   /* kmalloc page: 'KM' tag + size class */
+	};
 };
 
 #define VPF_FREE      0x1 /* on the free list */

@@ -25,6 +25,14 @@
 #define PG_PS_FRAME_2M 0x000fffffffe00000ul /* frame of a 2 MiB entry */
 #define PG_PS_FRAME_1G 0x000fffffc0000000ul /* frame of a 1 GiB entry */
 
+/* Page-fault error code bits (pushed by the CPU with vector 14). */
+#define PGEX_P    0x01ul /* 0: page not present; 1: protection violation */
+#define PGEX_W    0x02ul /* the access was a write */
+#define PGEX_U    0x04ul /* the access was made in user mode */
+#define PGEX_RSVD 0x08ul /* a reserved bit was set in an entry */
+#define PGEX_I    0x10ul /* the access was an instruction fetch */
+#define PGEX_PK   0x20ul /* protection key violation */
+
 static inline unsigned
 pml4_index(vm_offset_t va)
 {
