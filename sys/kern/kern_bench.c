@@ -390,6 +390,12 @@ print_table(int runs)
 	}
 }
 
+bool
+bench_k_given(void)
+{
+	return bench_k != NULL;
+}
+
 /* Run parameters from the command line (bench.runs, bench.ms, ...). */
 static void
 load_params(int *runs, uint64_t *run_ns)

@@ -74,7 +74,7 @@
  */
 #include <sys/bench.h>
 
-#include <machine/vmparam.h> /* PAGE_SIZE */
+#include <sys/param.h>
 #include <sys/bootopt.h>
 #include <sys/clock.h>
 #include <sys/cpu.h>
@@ -85,8 +85,8 @@
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 
-BOOTOPT_DECLARE(bench_shootdown_k, "bench.shootdown_k",
-                "k values for the shootdown benchmarks only, e.g. 0,all");
+static BOOTOPT_STR(bench_shootdown_k, "bench.shootdown_k",
+                   "k values for the shootdown benchmarks only, e.g. 0,all");
 
 #define UVA_BASE   0x0000000040000000ul /* keeper page; targets follow */
 #define MAXPAGES   512                  /* largest operation */
@@ -387,8 +387,7 @@ shootdown_k_has(uint64_t raw)
 	char item[24];
 	int i;
 
-	for (i = 0;
-	     bootopt_list_next("bench.shootdown_k", i, item, sizeof(item)) >= 0;
+	for (i = 0; optlist_item(bench_shootdown_k, i, item, sizeof(item)) >= 0;
 	     i++) {
 		uint64_t v = 0;
 		const char *c = item;
@@ -423,8 +422,8 @@ list_has(const uint64_t *ks, uint64_t v)
 static const char *
 prepare_k(struct bench_point *p, const uint64_t *defaults)
 {
-	bool sel = bootopt_get("bench.shootdown_k") != NULL;
-	bool ovr = bootopt_get("bench.k") != NULL;
+	bool sel = bench_shootdown_k != NULL;
+	bool ovr = bench_k_given();
 	uint64_t raw = p->bp_k;
 	uint64_t k = raw == BENCH_K_ALL ? (uint64_t)ncpus - 1
 	             : raw == K_NONE    ? 0

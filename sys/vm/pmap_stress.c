@@ -62,9 +62,10 @@
 static BOOTOPT_STR(stress_list, "stress",
                    "shootdown stress scenarios: all, or remap,initiators,"
                    "switch,idle,ptpage,kernel,introff");
-BOOTOPT_DECLARE(stress_seconds, "stress.seconds",
-                "seconds per stress scenario (default 2)");
-BOOTOPT_DECLARE(stress_seed, "stress.seed", "seed for the stress suite");
+static BOOTOPT_INT(stress_seconds, "stress.seconds", 2, 1, 3600,
+                   "seconds per stress scenario");
+static BOOTOPT_U64(stress_seed, "stress.seed", 1, 1, UINT64_MAX,
+                   "seed for the stress suite");
 
 /* One line of the closing summary. */
 struct result {
@@ -637,11 +638,11 @@ stress_spawn_readers(struct stress_run *r, void (*fn)(struct worker *),
 static bool
 selected(const char *name)
 {
-	const char *v = bootopt_get("stress");
+	const char *v = stress_list;
 
 	if (v == NULL || strcmp(v, "none") == 0)
 		return false;
-	return strcmp(v, "all") == 0 || bootopt_list_has("stress", name);
+	return strcmp(v, "all") == 0 || optlist_has(v, name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -683,8 +684,7 @@ check_names(void)
 	if (done)
 		return;
 	done = true;
-	for (i = 0; bootopt_list_next("stress", i, buf, sizeof(buf)) >= 0;
-	     i++) {
+	for (i = 0; optlist_item(stress_list, i, buf, sizeof(buf)) >= 0; i++) {
 		if (strcmp(buf, "all") == 0 || strcmp(buf, "none") == 0)
 			continue;
 		for (j = 0; j < stress_nscenarios; j++)
@@ -724,9 +724,8 @@ stress_run_scenario(const struct scenario *sc, int seconds)
 	memset(r, 0, sizeof(*r));
 	r->sr_name = sc->sc_name;
 	r->sr_seconds = seconds;
-	stress_main_rng =
-	    bootopt_get_u64("stress.seed", 1, 1, UINT64_MAX) ^
-	    (uint64_t)(sc - stress_scenarios + 1) * 0x2545f4914f6cdd1dull;
+	stress_main_rng = stress_seed ^ (uint64_t)(sc - stress_scenarios + 1) *
+	                                    0x2545f4914f6cdd1dull;
 	if (stress_main_rng == 0)
 		stress_main_rng = 1;
 	for (cpu = 0; cpu < ncpus; cpu++)
@@ -810,10 +809,7 @@ stress_case(struct ktest *t)
 	check_names();
 	if (!selected(sc->sc_name))
 		KT_SKIP(t, "not selected by stress=");
-	KT_EXPECT_EQ(t,
-	             stress_run_scenario(sc, (int)bootopt_get_u64(
-	                                         "stress.seconds", 2, 1, 3600)),
-	             0);
+	KT_EXPECT_EQ(t, stress_run_scenario(sc, stress_seconds), 0);
 }
 
 int
@@ -839,8 +835,7 @@ pmap_stress_summary(void)
 
 	if (nresults == 0)
 		return;
-	kprintf("stress summary (seed %lu):\n",
-	        bootopt_get_u64("stress.seed", 1, 1, UINT64_MAX));
+	kprintf("stress summary (seed %lu):\n", stress_seed);
 	kprintf("  %-10s %4s %9s %8s %9s %9s %9s %10s %6s\n", "scenario", "s",
 	        "shootdown", "per-s", "msgs", "ops", "checks", "slowest-us",
 	        "stale");

@@ -12,7 +12,7 @@
 #ifndef _VM_PMAP_STRESS_VAR_H_
 #define _VM_PMAP_STRESS_VAR_H_
 
-#include <machine/vmparam.h> /* PAGE_SIZE */
+#include <sys/param.h>
 #include <sys/clock.h>
 #include <sys/globaldata.h>
 #include <sys/types.h>
