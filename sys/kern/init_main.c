@@ -41,6 +41,7 @@ mi_main(void *arg)
 	        "lacks options KTEST\n1..0\n0 passed, 0 failed\n");
 #endif
 	print_counters();
+	failed += pmap_sanitizer_summary(); /* tlbsan=1: its counters */
 	if (panic_test_requested()) /* panic.test=: does not come back */
 		failed += panic_test_run();
 #ifdef KTEST

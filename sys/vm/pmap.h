@@ -92,9 +92,16 @@ struct pmap_inval_batch {
 	uint64_t ib_nmod;     /* changed PTEs that were dirty */
 	uint64_t ib_nref;     /* changed PTEs that were accessed */
 	uint64_t ib_nchanged; /* PTEs changed through it */
+	uint64_t ib_seq;      /* batch number: TLB sanitizer, diagnostics */
 };
 
 void pmap_inval_batch_init(struct pmap_inval_batch *b, struct pmap *pm);
+/*
+ * The TLB sanitizer's closing summary (kernels with options TLBSAN and
+ * tlbsan=1); returns the number of problems it found that did not
+ * already stop the kernel (0 otherwise).
+ */
+int pmap_sanitizer_summary(void);
 void pmap_remove_batch(struct pmap *pm, vm_offset_t sva, vm_offset_t eva,
                        struct pmap_inval_batch *b);
 void pmap_protect_batch(struct pmap *pm, vm_offset_t sva, vm_offset_t eva,

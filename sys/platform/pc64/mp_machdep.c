@@ -31,6 +31,7 @@
 #include <machine/intr.h>
 #include <machine/pmap.h>
 #include <machine/pmap_inval.h>
+#include <machine/tlbsan.h>
 #include <machine/vmparam.h>
 #include <platform/pc64/acpi.h>
 #include <sys/bootopt.h>
@@ -519,6 +520,9 @@ cpu_mp_start(void)
 	vm_paddr_t tramp_cr3;
 
 	pic_disable();
+#ifdef TLBSAN
+	tlbsan_init(); /* before any AP can cache a translation */
+#endif
 	tsc_calibrate();
 	if (bootinfo.bi_rsdp_len == 0 ||
 	    acpi_parse(bootinfo.bi_rsdp, bootinfo.bi_rsdp_len, acpi_map_dmap,

@@ -184,6 +184,7 @@ kenter_batch(vm_offset_t va, vm_paddr_t pa, int prot,
 		new = pmap_pte_keep_ad(opte, npte);
 	} while (!__atomic_compare_exchange_n(
 	    pte, &opte, new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	pmap_san_change(&kernel_pmap_store, va, TLBSAN_PT, opte, new, b);
 	if (pmap_pte_needs_inval(opte, new))
 		pmap_inval_add(b, va, va + PAGE_SIZE);
 }
@@ -205,10 +206,13 @@ pmap_kenter(vm_offset_t va, vm_paddr_t pa, int prot)
 void
 pmap_kremove_batch(vm_offset_t va, struct pmap_inval_batch *b)
 {
-	pt_entry_t *pte = kpte_lookup(va, false);
+	pt_entry_t *pte = kpte_lookup(va, false), old;
 
-	if (pte != NULL &&
-	    (__atomic_exchange_n(pte, 0, __ATOMIC_SEQ_CST) & PG_V))
+	if (pte == NULL)
+		return;
+	old = __atomic_exchange_n(pte, 0, __ATOMIC_SEQ_CST);
+	pmap_san_change(&kernel_pmap_store, va, TLBSAN_PT, old, 0, b);
+	if (old & PG_V)
 		pmap_inval_add(b, va, va + PAGE_SIZE);
 }
 
@@ -333,7 +337,7 @@ pmap_print_walk(vm_offset_t va, const struct pmap_walk *w)
 int
 pmap_kpromote(vm_offset_t va)
 {
-	pt_entry_t *pdpt, *pd, *pt, first, flags, ad;
+	pt_entry_t *pdpt, *pd, *pt, first, flags, ad, old;
 	struct pmap_inval_batch b;
 	vm_paddr_t ptpa;
 	int i;
@@ -358,15 +362,17 @@ pmap_kpromote(vm_offset_t va)
 		ad |= pt[i] & (PG_A | PG_M);
 	}
 	pmap_inval_batch_init(&b, &kernel_pmap_store);
-	__atomic_store_n(&pd[pd_index(va)],
-	                 (first & PG_FRAME) | flags | ad | PG_PS,
-	                 __ATOMIC_SEQ_CST);
+	old = __atomic_exchange_n(&pd[pd_index(va)],
+	                          (first & PG_FRAME) | flags | ad | PG_PS,
+	                          __ATOMIC_SEQ_CST);
 	/*
-	 * TLB sanitizer hook (issue 11): the PDE of va went from a table
-	 * (ptpa) to a 2 MiB leaf; every CPU's 4K entries of [va, va + 2M)
-	 * and its cached PDE are stale until b's wait returns, and ptpa may
-	 * be walked by any CPU until then.
+	 * The PDE of va went from a table (ptpa) to a 2 MiB leaf; every
+	 * CPU's 4K entries of [va, va + 2M) and its cached PDE are stale
+	 * until b's wait returns, and ptpa may be walked by any CPU until
+	 * then: the sanitizer records the table and every entry it held.
 	 */
+	pmap_san_change(&kernel_pmap_store, va, TLBSAN_PD, old,
+	                pd[pd_index(va)], &b);
 	pmap_inval_add(&b, va, va + NBPDR);
 	if (boot_avail == NULL)
 		pmap_inval_defer_page(&b, phys_to_vm_page(ptpa));
@@ -389,7 +395,7 @@ int
 pmap_kremove_2m(vm_offset_t va)
 {
 	struct pmap_inval_batch b;
-	pt_entry_t *pdpt, *pd;
+	pt_entry_t *pdpt, *pd, old;
 
 	if ((va & (NBPDR - 1)) != 0 || va < KVA_MIN_ADDRESS ||
 	    va >= KVA_MAX_ADDRESS)
@@ -399,11 +405,9 @@ pmap_kremove_2m(vm_offset_t va)
 	if ((pd[pd_index(va)] & (PG_V | PG_PS)) != (PG_V | PG_PS))
 		return -1;
 	pmap_inval_batch_init(&b, &kernel_pmap_store);
-	__atomic_store_n(&pd[pd_index(va)], 0, __ATOMIC_SEQ_CST);
-	/*
-	 * TLB sanitizer hook (issue 11): the 2 MiB leaf at va is gone; every
-	 * CPU's entries for [va, va + 2M) are stale until b's wait returns.
-	 */
+	old = __atomic_exchange_n(&pd[pd_index(va)], 0, __ATOMIC_SEQ_CST);
+	/* Every CPU's entries for [va, va + 2M) are stale until b's wait. */
+	pmap_san_change(&kernel_pmap_store, va, TLBSAN_PD, old, 0, &b);
 	pmap_inval_add(&b, va, va + NBPDR);
 	pmap_inval_batch_wait(&b);
 	return 0;
@@ -520,4 +524,14 @@ pmap_mp_init(void)
 {
 	pmap_inval_init(&kernel_pmap_store);
 	pmap_msg_start();
+}
+
+int
+pmap_sanitizer_summary(void)
+{
+#ifdef TLBSAN
+	return tlbsan_summary();
+#else
+	return 0;
+#endif
 }

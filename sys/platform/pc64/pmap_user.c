@@ -173,7 +173,9 @@ pt_reap(struct pmap *pm, vm_offset_t va, int lvl, pt_entry_t *t,
 		if ((*ep & PG_V) == 0 ||
 		    (*ep & PG_FRAME) != DMAP_TO_PHYS((vm_offset_t)t))
 			break;
-		__atomic_store_n(ep, 0, __ATOMIC_SEQ_CST);
+		pmap_san_change(pm, va, lvl + 1,
+		                __atomic_exchange_n(ep, 0, __ATOMIC_SEQ_CST), 0,
+		                b);
 		pm->pm_ptpages--;
 		pmap_inval_defer_page(b, m);
 		base = rounddown2(va, lvl_span(lvl));
@@ -287,6 +289,7 @@ pmap_destroy(struct pmap *pm)
 		}
 	}
 	pmap_remove(pm, 0, VM_MAX_USER_ADDRESS);
+	TLBSAN_HOOK(tlbsan_check_root(pm->pm_pml4_pa, "pmap_destroy"));
 	/*
 	 * Tables an enter linked but never filled (it ran out of memory)
 	 * were not reaped.  No CPU runs on the pmap and its last shootdown
@@ -342,6 +345,7 @@ pmap_enter(struct pmap *pm, vm_offset_t va, vm_paddr_t pa, int prot, int flags)
 		} while (!__atomic_compare_exchange_n(pdep, &old, new, false,
 		                                      __ATOMIC_SEQ_CST,
 		                                      __ATOMIC_SEQ_CST));
+		pmap_san_change(pm, va, TLBSAN_PD, old, new, &b);
 		if (old & PG_V) {
 			if (pmap_pte_needs_inval(old, new))
 				pmap_inval_add(&b, va, va + PAGE_SIZE);
@@ -365,6 +369,7 @@ pmap_enter(struct pmap *pm, vm_offset_t va, vm_paddr_t pa, int prot, int flags)
 		new = pmap_pte_keep_ad(old, npte);
 	} while (!__atomic_compare_exchange_n(
 	    ep, &old, new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	pmap_san_change(pm, va, TLBSAN_PT, old, new, &b);
 	if (old & PG_V) {
 		if (pmap_pte_needs_inval(old, new))
 			pmap_inval_add(&b, va, va + PAGE_SIZE);
@@ -451,12 +456,12 @@ remove_leaf(struct pmap *pm, pt_entry_t *ep, pt_entry_t *t, vm_offset_t va,
 	(void)prot;
 	if ((old & PG_V) == 0)
 		return;
+	pmap_san_change(pm, va, large ? TLBSAN_PD : TLBSAN_PT, old, 0, b);
 	record_old(b, old);
 	pt_entry_gone(t);
 	__atomic_fetch_sub(&pm->pm_resident, 1, __ATOMIC_RELAXED);
 	/* One INVLPG drops a whole 2 MiB translation. */
 	pmap_inval_add(b, va, va + PAGE_SIZE);
-	(void)large;
 }
 
 static void
@@ -465,9 +470,7 @@ protect_leaf(struct pmap *pm, pt_entry_t *ep, pt_entry_t *t, vm_offset_t va,
 {
 	pt_entry_t old = __atomic_load_n(ep, __ATOMIC_SEQ_CST), new;
 
-	(void)pm;
 	(void)t;
-	(void)large;
 	/* cmpxchg: fails and retries if a page walk set A or D meanwhile. */
 	do {
 		if ((old & PG_V) == 0)
@@ -481,6 +484,7 @@ protect_leaf(struct pmap *pm, pt_entry_t *ep, pt_entry_t *t, vm_offset_t va,
 			return;
 	} while (!__atomic_compare_exchange_n(
 	    ep, &old, new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	pmap_san_change(pm, va, large ? TLBSAN_PD : TLBSAN_PT, old, new, b);
 	record_old(b, old);
 	pmap_inval_add(b, va, va + PAGE_SIZE);
 }
@@ -604,6 +608,8 @@ pmap_activate(struct pmap *next)
 		cpumask_atomic_set(&next->pm_active, me);
 	load_cr3(next != NULL ? next->pm_pml4_pa : kernel_pml4_pa);
 	md->gd_curpmap = next;
-	if (prev != NULL)
+	if (prev != NULL) {
+		TLBSAN_HOOK(tlbsan_pm_inactive(prev->pm_pml4_pa));
 		cpumask_atomic_clear(&prev->pm_active, me);
+	}
 }

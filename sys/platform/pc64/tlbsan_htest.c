@@ -45,13 +45,6 @@ table_of(vm_paddr_t pa)
 	return pa == PTPAGE ? ptpage : NULL;
 }
 
-/* CPU 3 owns the window at 0xffffff8000030000 (like a per-CPU window). */
-static int
-owner_of(vm_offset_t va)
-{
-	return (va >> 16) == (0xffffff8000030000ul >> 16) ? 3 : -1;
-}
-
 uint64_t
 cpu_intr_disable(void)
 {
@@ -70,7 +63,6 @@ setup(void)
 {
 	tlbsan_m_report = count_report;
 	tlbsan_m_table = table_of;
-	tlbsan_m_owner = owner_of;
 	tlbsan_m_reset(4);
 	tlbsan_m_cr3(0, ROOT_A);
 	tlbsan_m_cr3(1, ROOT_A);
@@ -219,15 +211,14 @@ test_large(void)
 	            2);
 }
 
-/* A per-CPU window entry only concerns its owner. */
+/* Freeing tables that a CPU's CR3 still holds. */
 static void
-test_owner(void)
+test_root(void)
 {
 	setup();
-	tlbsan_m_change(0, 0xffffff8000030000ul + 0xc000, TLBSAN_PT,
-	                FRAME1 | PG_V | PG_RW | PG_G, 0, 0);
-	HT_CHECK_EQ(tlbsan_m_check_frame(FRAME1, false, "f"), 1);
-	HT_CHECK(strstr(last_report, "cpu 3 ") != NULL);
+	HT_CHECK_EQ(tlbsan_m_check_root(ROOT_A, "destroy"), 2);
+	HT_CHECK(strstr(last_report, "cpu 1's CR3 still holds") != NULL);
+	HT_CHECK_EQ(tlbsan_m_check_root(0x700000ul, "destroy"), 0);
 }
 
 static void
@@ -287,7 +278,7 @@ main(void)
 	ht_run("weakening", test_weakening);
 	ht_run("ptpage", test_ptpage);
 	ht_run("large", test_large);
-	ht_run("owner", test_owner);
+	ht_run("root", test_root);
 	ht_run("pm_active", test_pm_active);
 	ht_run("idle", test_idle);
 	ht_run("frame_free", test_frame_free);

@@ -16,8 +16,9 @@
  *     tables (every online CPU, for the kernel half shared by all
  *     address spaces) may hold the old translation: the record starts
  *     with exactly that set.  A CPU that loads those tables later can
- *     only cache the new entry.  (Per-CPU windows are the exception:
- *     only their owner ever uses them, tlbsan_m_owner.)
+ *     only cache the new entry.  (The per-CPU windows are not fed to the
+ *     model: only their owner uses them, and it invalidates before each
+ *     use, pmap_window.c.)
  *   - If the old entry named a page table, the CPU may also hold
  *     paging-structure-cache entries through it and every translation
  *     that table still mapped (4.10.3): those are recorded too.
@@ -105,16 +106,8 @@ table_none(vm_paddr_t pa)
 	return NULL;
 }
 
-static int
-owner_none(vm_offset_t va)
-{
-	(void)va;
-	return -1;
-}
-
 void (*tlbsan_m_report)(const char *what) = report_panic;
 const uint64_t *(*tlbsan_m_table)(vm_paddr_t pa) = table_none;
-int (*tlbsan_m_owner)(vm_offset_t va) = owner_none;
 
 static uint64_t
 lock_model(void)
@@ -198,13 +191,12 @@ weakens(int level, uint64_t old, uint64_t new)
 static void
 holders(uint64_t root, vm_offset_t va, cpumask_t *m)
 {
-	int owner = tlbsan_m_owner(va);
-
+	(void)va;
 	cpumask_zero(m);
 	for (int c = 0; c < MAXCPU; c++) {
 		const struct tlbsan_cpu *tc = &tcpu[c];
 
-		if (!tc->tc_online || (owner >= 0 && c != owner))
+		if (!tc->tc_online)
 			continue;
 		if (root == TLBSAN_ROOT_KERNEL || tc->tc_cr3 == root)
 			cpumask_set(m, c);
@@ -466,6 +458,26 @@ tlbsan_m_check_frame(vm_paddr_t pa, bool ptpage, const char *where)
 			bad += check_rec(r, where);
 	}
 	unlock_model(s);
+	return bad;
+}
+
+int
+tlbsan_m_check_root(uint64_t root, const char *where)
+{
+	char msg[160];
+	int bad = 0;
+
+	nchecks++;
+	for (int c = 0; c < MAXCPU; c++) {
+		if (!tcpu[c].tc_online || tcpu[c].tc_cr3 != root)
+			continue;
+		ksnprintf(msg, sizeof(msg),
+		          "VIOLATION at %s: cpu %d's CR3 still holds the freed "
+		          "tables rooted at %#lx",
+		          where, c, root);
+		tlbsan_m_report(msg);
+		bad++;
+	}
 	return bad;
 }
 

@@ -12,6 +12,7 @@
 #include <vm/pmap.h>
 
 #include <machine/pmap.h>
+#include <machine/tlbsan.h>
 
 /* The PTE bits a VM_PROT_* / PMAP_NOCACHE combination asks for. */
 static inline pt_entry_t
@@ -57,5 +58,27 @@ pmap_pte_keep_ad(pt_entry_t old, pt_entry_t new)
 
 /* pmap.c: clear one kernel PTE; queue its old translation on b. */
 void pmap_kremove_batch(vm_offset_t va, struct pmap_inval_batch *b);
+
+/*
+ * Every store the pmap makes to a live page-table entry (any level,
+ * kernel or user) reports old and new here, after the store, with the
+ * batch that will invalidate it (NULL: none).  The TLB sanitizer
+ * (<machine/tlbsan.h>) turns the changes that weaken or remove a
+ * translation into records of what each CPU may still hold; without
+ * options TLBSAN this is empty.
+ */
+static inline void
+pmap_san_change(const struct pmap *pm, vm_offset_t va, int level,
+                pt_entry_t old, pt_entry_t new,
+                const struct pmap_inval_batch *b)
+{
+#ifdef TLBSAN
+	TLBSAN_HOOK(tlbsan_pte_change(
+	    pm->pm_is_kernel ? TLBSAN_ROOT_KERNEL : pm->pm_pml4_pa, va, level,
+	    old, new, b != NULL ? b->ib_seq : 0));
+#else
+	(void)pm, (void)va, (void)level, (void)old, (void)new, (void)b;
+#endif
+}
 
 #endif /* !_MACHINE_PMAP_VAR_H_ */

@@ -64,6 +64,8 @@ void tlbsan_check_seq(uint64_t seq, const char *where);
 /* A frame / page-table page is freed: nothing may still translate to it. */
 void tlbsan_check_frame(vm_paddr_t pa, const char *where);
 void tlbsan_check_ptpage(vm_paddr_t pa, const char *where);
+/* Tables rooted at 'root' are freed: no CPU's CR3 may still hold them. */
+void tlbsan_check_root(uint64_t root, const char *where);
 /* Counters for the summary. */
 struct tlbsan_stats {
 	uint64_t ts_changes; /* page-table changes that made records */
@@ -73,7 +75,10 @@ struct tlbsan_stats {
 	uint64_t ts_dropped; /* records lost: pool full (a failure) */
 };
 void tlbsan_get_stats(struct tlbsan_stats *st);
-void tlbsan_bootopts(void);
+/* Start the model if tlbsan=1 (boot CPU, before the APs start). */
+void tlbsan_init(void);
+/* Print the counters; returns 1 if records were lost (checks incomplete). */
+int tlbsan_summary(void);
 #define TLBSAN_HOOK(call)                                                      \
 	do {                                                                   \
 		if (__predict_false(tlbsan_on))                                \
@@ -98,12 +103,11 @@ void tlbsan_m_deferred(int cpu);
 void tlbsan_m_halt(int cpu, bool halted);
 int tlbsan_m_check_seq(uint64_t seq, const char *where);
 int tlbsan_m_check_frame(vm_paddr_t pa, bool ptpage, const char *where);
+int tlbsan_m_check_root(uint64_t root, const char *where);
 int tlbsan_m_live(void);
 /* Called for each violation found; the kernel's panics after printing. */
 extern void (*tlbsan_m_report)(const char *what);
 /* The 512 entries of the page table at 'pa' (kernel: the direct map). */
 extern const uint64_t *(*tlbsan_m_table)(vm_paddr_t pa);
-/* The only CPU that may use 'va' (its per-CPU window), or -1: any CPU. */
-extern int (*tlbsan_m_owner)(vm_offset_t va);
 
 #endif /* !_MACHINE_TLBSAN_H_ */
