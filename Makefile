@@ -32,8 +32,12 @@ CFLAGS   := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-builtin \
 	    -Wno-unused-parameter \
 	    -MD -MP -Isys -I$(BUILD)/include $(CONF_DEFS) -DKERNCONF=\"$(KERNCONF)\"
 ASFLAGS  := -g -MD -MP -Isys -I$(BUILD)/include $(CONF_DEFS) -D__ASSEMBLY__
-LDFLAGS  := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
-	    -T sys/platform/pc64/kernel.ld
+LDSCRIPT := $(BUILD)/kernel.ld
+# ELF segments aligned to the page size of <cpu/param.h>.
+PAGE_SHIFT := $(shell sed -n 's/^\#define PAGE_SHIFT *\([0-9]*\).*/\1/p' sys/cpu/x86_64/include/param.h)
+LDFLAGS  := -nostdlib -z max-page-size=$(shell echo $$((1 << $(PAGE_SHIFT)))) \
+	    -z noexecstack --no-warn-rwx-segments \
+	    -T $(LDSCRIPT)
 
 # Sources: every .c/.S under sys/ except host-only tests, genassym.c
 # (compiled only to assembly, for the offsets .S files use) and the files
@@ -95,7 +99,13 @@ $(BUILD)/ksyms0.o: tools/gensyms.sh | $(INCLINKS)
 	@tools/gensyms.sh /dev/null > $(BUILD)/ksyms0.S
 	@$(CC) $(ASFLAGS) -c $(BUILD)/ksyms0.S -o $@
 
-$(ELF): $(OBJS) $(BUILD)/ksyms0.o sys/platform/pc64/kernel.ld tools/gensyms.sh
+# The linker script, preprocessed for PAGE_SIZE (<machine/param.h>).
+$(LDSCRIPT): sys/platform/pc64/kernel.ld $(CONF) | $(INCLINKS)
+	@mkdir -p $(dir $@)
+	@$(CC) -E -P -undef -x c -D__ASSEMBLY__ -Isys -I$(BUILD)/include \
+	    $(CONF_DEFS) $< -o $@
+
+$(ELF): $(OBJS) $(BUILD)/ksyms0.o $(LDSCRIPT) tools/gensyms.sh
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -o $(BUILD)/kernel.0.elf $(OBJS) $(BUILD)/ksyms0.o
 	@nm -n $(BUILD)/kernel.0.elf > $(BUILD)/kernel.0.nm

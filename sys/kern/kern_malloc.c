@@ -1,9 +1,9 @@
 /*
  * kern_malloc.c - kmalloc()/kfree() for small objects.
  *
- * Sizes round up to a power of two from 16 to 4096 bytes.  Each class
+ * Sizes round up to a power of two from 16 bytes to a page.  Each class
  * carves whole pages (reached through the direct map) into objects and
- * keeps freed objects on a LIFO list; a 4096-byte object is a whole page.
+ * keeps freed objects on a LIFO list; a page-sized object is a whole page.
  * kfree() finds an object's class from the page it lives in: the page's
  * vm_page records the class in pg_kmtag while the page belongs to kmalloc.
  * Pages are never returned to the page allocator (the object population
