@@ -61,7 +61,7 @@
 
 static BOOTOPT_STR(stress_list, "stress",
                    "shootdown stress scenarios: all, or remap,initiators,"
-                   "switch,idle,ptpage,kernel,introff");
+                   "switch,idle,ptpage,kernel,introff,bigrange,large");
 static BOOTOPT_INT(stress_seconds, "stress.seconds", 2, 1, 3600,
                    "seconds per stress scenario");
 static BOOTOPT_U64(stress_seed, "stress.seed", 1, 1, UINT64_MAX,
@@ -100,8 +100,8 @@ stress_rng_next(uint64_t *x)
 	return *x;
 }
 
-static uint64_t
-word_of(uint32_t id, uint32_t gen)
+uint64_t
+stress_word(uint32_t id, uint32_t gen)
 {
 	return MAGIC << 48 | (uint64_t)(id & 0xffff) << 32 | gen;
 }
@@ -202,7 +202,7 @@ stress_slot_check(struct worker *w, struct slot *sl, bool probe_write)
 	if (s1 != s2)
 		return; /* changed meanwhile: any outcome is allowed */
 	__atomic_fetch_add(&r->sr_checks[w->w_cpu], 1, __ATOMIC_RELAXED);
-	want = word_of(sl->sl_id, (uint32_t)(s1 >> 2));
+	want = stress_word(sl->sl_id, (uint32_t)(s1 >> 2));
 	if (st == ST_UNMAPPED) {
 		if (rc == 0) {
 			describe(s, sizeof(s), val);
@@ -231,7 +231,7 @@ static vm_paddr_t
 frame_new(uint32_t id, uint32_t gen)
 {
 	struct vm_page *m = vm_page_alloc();
-	uint64_t *p, v = word_of(id, gen);
+	uint64_t *p, v = stress_word(id, gen);
 	vm_paddr_t pa;
 	unsigned i;
 
@@ -254,9 +254,8 @@ stress_frame_fill(vm_paddr_t pa, uint64_t v)
 		p[i] = v;
 }
 
-/* Poison and free a frame no translation may use any more. */
-static void
-frame_retire(vm_paddr_t pa)
+void
+stress_frame_retire(vm_paddr_t pa)
 {
 	if (pa == 0)
 		return;
@@ -268,7 +267,7 @@ frame_retire(vm_paddr_t pa)
 static void
 slot_retire(struct slot *sl, vm_paddr_t old)
 {
-	frame_retire(sl->sl_old);
+	stress_frame_retire(sl->sl_old);
 	sl->sl_old = old;
 }
 
@@ -279,8 +278,8 @@ stress_slot_publish(struct slot *sl, int st)
 	                 __ATOMIC_SEQ_CST);
 }
 
-static int
-slot_state(const struct slot *sl)
+int
+stress_slot_state(const struct slot *sl)
 {
 	return sl->sl_st & ST_MASK;
 }
@@ -333,7 +332,7 @@ stress_slot_protect(struct stress_run *r, struct slot *sl)
 {
 	uint64_t t0;
 
-	if (slot_state(sl) != ST_RW) {
+	if (stress_slot_state(sl) != ST_RW) {
 		stress_slot_map(r, sl);
 		return;
 	}
@@ -402,7 +401,8 @@ stress_slots_unmap_batch(struct stress_run *r, struct slot *sl, int n,
 	pmap_inval_batch_wait(&b);
 	stress_op_done(r, t0);
 	for (i = 0; i < n; i++)
-		if (sl[i].sl_frame == 0 && slot_state(&sl[i]) != ST_UNMAPPED)
+		if (sl[i].sl_frame == 0 &&
+		    stress_slot_state(&sl[i]) != ST_UNMAPPED)
 			stress_slot_publish(&sl[i], ST_UNMAPPED);
 }
 
@@ -410,7 +410,7 @@ stress_slots_unmap_batch(struct stress_run *r, struct slot *sl, int n,
 void
 stress_kslots_qenter(struct stress_run *r, struct slot *sl, int n)
 {
-	vm_paddr_t pa[16];
+	vm_paddr_t pa[STRESS_MAXRUN];
 	uint64_t t0;
 	int i;
 
@@ -419,7 +419,7 @@ stress_kslots_qenter(struct stress_run *r, struct slot *sl, int n)
 		pa[i] = frame_new(sl[i].sl_id, sl[i].sl_gen + 1);
 		if (pa[i] == 0) {
 			while (--i >= 0)
-				frame_retire(pa[i]);
+				stress_frame_retire(pa[i]);
 			return;
 		}
 	}
@@ -520,8 +520,8 @@ stress_slots_fini(struct stress_run *r)
 				pmap_remove(sl->sl_pm, sl->sl_va,
 				            sl->sl_va + PAGE_SIZE);
 		}
-		frame_retire(sl->sl_frame);
-		frame_retire(sl->sl_old);
+		stress_frame_retire(sl->sl_frame);
+		stress_frame_retire(sl->sl_old);
 		sl->sl_frame = sl->sl_old = 0;
 	}
 	r->sr_nslots = 0;
@@ -862,4 +862,5 @@ KTEST_SUITE_OPT(pmap_stress, "stress", &stress_list, NULL, NULL,
                 {"remap", stress_case}, {"initiators", stress_case},
                 {"switch", stress_case}, {"idle", stress_case},
                 {"ptpage", stress_case}, {"kernel", stress_case},
-                {"introff", stress_case});
+                {"introff", stress_case}, {"bigrange", stress_case},
+                {"large", stress_case});

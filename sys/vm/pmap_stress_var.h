@@ -18,18 +18,19 @@
 #include <sys/types.h>
 #include <vm/pmap.h>
 
-#define WORDS      (PAGE_SIZE / 8)       /* words per page */
-#define UVA_BASE   0x0000000040000000ul  /* user slots start here */
-#define SPAN_2M    (2ul << 20)           /* one page-table page's span */
-#define SPAN_1G    (1ul << 30)           /* one page-directory's span */
-#define SPAN_512G  (1ul << 39)           /* one PDP page's span */
-#define MAGIC      0x5354ull             /* "ST": top 16 bits of a word */
-#define POISON     0xdeadbeefdeadbeefull /* retired frames */
-#define PT_POISON  0xbadc0ffee0ddf00dull /* pages reused after ptpage */
-#define MAXREPORT  8                     /* violations printed per run */
-#define MAXWORKERS (2 * MAXCPU)          /* threads per scenario */
-#define MAXSLOTS   (4 * MAXCPU)          /* slots per scenario */
-#define BURST      32                    /* checks between yields */
+#define WORDS         (PAGE_SIZE / 8)       /* words per page */
+#define UVA_BASE      0x0000000040000000ul  /* user slots start here */
+#define SPAN_2M       (2ul << 20)           /* one page-table page's span */
+#define SPAN_1G       (1ul << 30)           /* one page-directory's span */
+#define SPAN_512G     (1ul << 39)           /* one PDP page's span */
+#define MAGIC         0x5354ull             /* "ST": top 16 bits of a word */
+#define POISON        0xdeadbeefdeadbeefull /* retired frames */
+#define PT_POISON     0xbadc0ffee0ddf00dull /* pages reused after ptpage */
+#define MAXREPORT     8                     /* violations printed per run */
+#define MAXWORKERS    (2 * MAXCPU)          /* threads per scenario */
+#define MAXSLOTS      (4 * MAXCPU)          /* slots per scenario */
+#define BURST         32                    /* checks between yields */
+#define STRESS_MAXRUN 64 /* pages one stress_kslots_qenter maps */
 #ifndef PACE_MS
 #define PACE_MS 1 /* workers run this long between ticks asleep */
 #endif
@@ -115,7 +116,7 @@ extern struct pmap *stress_pmaps[MAXCPU + 4];
 extern uint64_t stress_main_rng;
 
 void stress_frame_fill(vm_paddr_t pa, uint64_t v);
-/* Kernel slots n contiguous pages: pmap_qenter / pmap_qremove. */
+/* Kernel slots n (<= STRESS_MAXRUN) contiguous pages: pmap_qenter / qremove. */
 void stress_kslots_qenter(struct stress_run *r, struct slot *sl, int n);
 void stress_kslots_qremove(struct stress_run *r, struct slot *sl, int n);
 /*
@@ -145,6 +146,12 @@ void stress_slot_map(struct stress_run *r, struct slot *sl);
 /* RW -> RO (same frame); anything else is remapped instead. */
 void stress_slot_protect(struct stress_run *r, struct slot *sl);
 void stress_slot_publish(struct slot *sl, int st);
+/* The published state of sl (ST_*). */
+int stress_slot_state(const struct slot *sl);
+/* The word every 8 bytes of slot id's page of generation gen hold. */
+uint64_t stress_word(uint32_t id, uint32_t gen);
+/* Poison a frame no translation may use any more, and free it. */
+void stress_frame_retire(vm_paddr_t pa);
 /* A random single-slot operation on sl. */
 void stress_slot_random_op(struct stress_run *r, struct slot *sl, uint64_t x);
 /* Unmap and free every slot (workers have stopped). */
