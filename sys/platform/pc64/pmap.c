@@ -432,6 +432,7 @@ pmap_bootstrap(struct phys_ranges *avail, vm_paddr_t max_ram)
 	uint64_t gb, i;
 
 	boot_avail = avail;
+	pmap_bug_init(); /* pmap.bug=: before the first shootdown */
 	pg_nx = cpu_has_nx ? PG_NX : 0;
 	pg_g = cpu_has_pge ? PG_G : 0;
 	kernel_pml4_pa = pt_page_alloc();

@@ -177,9 +177,13 @@ pt_reap(struct pmap *pm, vm_offset_t va, int lvl, pt_entry_t *t,
 		                __atomic_exchange_n(ep, 0, __ATOMIC_SEQ_CST), 0,
 		                b);
 		pm->pm_ptpages--;
-		pmap_inval_defer_page(b, m);
+		if (PMAP_BUG(PT_EARLY_FREE))
+			vm_page_free(m); /* mutant: CPUs may still walk it */
+		else
+			pmap_inval_defer_page(b, m);
 		base = rounddown2(va, lvl_span(lvl));
-		pmap_inval_add(b, base, base + PAGE_SIZE);
+		if (!PMAP_BUG(PT_NOINVAL))
+			pmap_inval_add(b, base, base + PAGE_SIZE);
 		if (lvl + 1 == 4 ||
 		    __atomic_sub_fetch(&table_page(parent)->pg_ptcount, 1,
 		                       __ATOMIC_SEQ_CST) != 0)
@@ -486,7 +490,8 @@ protect_leaf(struct pmap *pm, pt_entry_t *ep, pt_entry_t *t, vm_offset_t va,
 	    ep, &old, new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 	pmap_san_change(pm, va, large ? TLBSAN_PD : TLBSAN_PT, old, new, b);
 	record_old(b, old);
-	pmap_inval_add(b, va, va + PAGE_SIZE);
+	if (!PMAP_BUG(PROTECT_NOINVAL))
+		pmap_inval_add(b, va, va + PAGE_SIZE);
 }
 
 void
@@ -606,6 +611,12 @@ pmap_activate(struct pmap *next)
 		return;
 	if (next != NULL)
 		cpumask_atomic_set(&next->pm_active, me);
+	if (PMAP_BUG(ACTIVE_EARLY) && prev != NULL) {
+		/* mutant: a shootdown now skips us while CR3 still has prev */
+		TLBSAN_HOOK(tlbsan_pm_inactive(prev->pm_pml4_pa));
+		cpumask_atomic_clear(&prev->pm_active, me);
+		prev = NULL;
+	}
 	load_cr3(next != NULL ? next->pm_pml4_pa : kernel_pml4_pa);
 	md->gd_curpmap = next;
 	if (prev != NULL) {

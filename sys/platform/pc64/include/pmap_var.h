@@ -12,6 +12,7 @@
 #include <vm/pmap.h>
 
 #include <machine/pmap.h>
+#include <machine/pmap_bug.h>
 #include <machine/tlbsan.h>
 
 /* The PTE bits a VM_PROT_* / PMAP_NOCACHE combination asks for. */
