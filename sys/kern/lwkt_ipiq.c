@@ -33,11 +33,26 @@
  * gd_ipimask_passive, which owes nothing, so they never suppress the IPI
  * of a later active message.
  *
- * Deadlock freedom.  A sender that finds its FIFO full does not spin
- * with interrupts off: it drains its own incoming queues (with interrupts
- * enabled in between), so two CPUs flooding each other keep each other's
- * FIFOs moving.  Every wait has a watchdog: a warning after 1 s and a
- * panic naming the CPUs, the queue and its indexes after 10 s.
+ * Deadlock freedom.  Every wait for another CPU (room in a full FIFO,
+ * lwkt_wait_ipiq, the shootdown waits in pmap_inval.c) loops on
+ * wait_step(): (1) run every message queued to this CPU, from every
+ * source FIFO that is not empty, whether or not it is announced in
+ * gd_ipimask; (2) pause, with interrupts enabled for that instant only
+ * if the code that started the wait had them enabled; (3) return with
+ * the interrupt state it was entered with.  So a waiting CPU always
+ * serves the CPUs that wait on it, and two CPUs flooding each other keep
+ * each other's FIFOs moving.  Step (1) must not rely on the mask: a
+ * message handler that waits runs inside a drain that has already taken
+ * (exchanged to 0) the announcements of the FIFO it is draining, and a
+ * source whose FIFO is full cannot queue, so cannot announce, again;
+ * draining only announced FIFOs then leaves that FIFO unserved while
+ * its producer waits on us - a deadlock seen with 8-entry FIFOs.  An
+ * unannounced drain leaves the bit set, so a later drain may find the
+ * FIFO empty; that costs a spurious pass, never a message.  The depth
+ * of wait-step drains on a CPU is counted in gd_ipiq_nest, and the
+ * deepest in pc_ipiq_nest_max.  Every wait has a watchdog: a warning
+ * after 1 s and a panic naming the CPUs, the queue and its indexes
+ * after 10 s.
  */
 #include <sys/lwkt_ipiq.h>
 
@@ -66,7 +81,7 @@ static int ipiq_ncpus;                /* CPUs with FIFOs */
 
 /*
  * Senders and drainers hold a critical section (when threads exist) so
- * that the interrupts wait_step() lets in cannot preempt them half-way:
+ * that the interrupts wait_step() may let in cannot preempt them half-way:
  * a drain must not be re-entered by another thread on the same CPU.
  * These adjust the count without running deferred work; the callers'
  * own crit_exit() or interrupt return does that.
@@ -90,6 +105,8 @@ ipiq_unhold(void)
 	if (td != NULL)
 		td->td_critcount--;
 }
+
+static int ipiq_drain(bool all);
 
 void
 lwkt_ipiq_bootopts(void)
@@ -171,17 +188,48 @@ watchdog_check(uint64_t start, bool *warned, int target, const char *what,
 		      target);
 }
 
+/* The interrupt-enable bit of the state cpu_intr_disable() returns. */
+#define INTR_ON 0x200
+
 /*
- * Let our own incoming messages run while we wait for something another
- * CPU will only do after we serve it.  Interrupts are briefly enabled so
- * a hardware IPI (or anything else pending) can be taken.
+ * One step of a wait for something another CPU will only do after we
+ * serve it (room in its FIFO, its acknowledgement): run every message
+ * queued to us, then pause.  See "Deadlock freedom" in the header for
+ * why every incoming FIFO is drained, announced or not.  outer is the interrupt state of the code that
+ * started the wait: only when that code had interrupts enabled do they
+ * open for the pause (so a timer or a panic's stop IPI can be taken); a
+ * caller with interrupts disabled never sees them enabled.  Returns with
+ * the interrupt state it was entered with.
  */
 static void
-wait_step(void)
+wait_step(uint64_t outer)
 {
-	lwkt_process_ipiq();
-	cpu_intr_restore(cpu_intr_disable() | 0x200);
-	cpu_pause_hint();
+	struct globaldata *gd = mycpu;
+	uint64_t s;
+
+	gd->gd_ipiq_nest++;
+	if ((uint64_t)gd->gd_ipiq_nest > gd->gd_cnt.pc_ipiq_nest_max)
+		gd->gd_cnt.pc_ipiq_nest_max = (uint64_t)gd->gd_ipiq_nest;
+	ipiq_drain(true);
+	gd->gd_ipiq_nest--;
+	s = cpu_intr_disable();
+	if (outer & INTR_ON) {
+		cpu_intr_restore(s | INTR_ON);
+		cpu_pause_hint(); /* an interrupt can be taken here */
+		(void)cpu_intr_disable();
+	} else {
+		cpu_pause_hint();
+	}
+	cpu_intr_restore(s);
+}
+
+void
+lwkt_ipiq_wait_step(void)
+{
+	uint64_t s = cpu_intr_disable();
+
+	cpu_intr_restore(s);
+	wait_step(s);
 }
 
 /*
@@ -196,7 +244,7 @@ wait_step(void)
  */
 static bool
 ipiq_put(int target, ipifunc_t func, void *arg1, uint64_t arg2, uint32_t *seqp,
-         bool wake)
+         bool wake, uint64_t outer)
 {
 	struct globaldata *me = mycpu, *tgd;
 	struct lwkt_ipiq *q;
@@ -221,7 +269,7 @@ ipiq_put(int target, ipifunc_t func, void *arg1, uint64_t arg2, uint32_t *seqp,
 			me->gd_cnt.pc_ipiq_full++;
 			cpu_send_ipiq(target);
 		}
-		wait_step();
+		wait_step(outer);
 		watchdog_check(start, &warned, target, "on a full FIFO to", q);
 	}
 	me->gd_cnt.pc_ipiq_sent++;
@@ -251,7 +299,7 @@ send_ipiq(int target, ipifunc_t func, void *arg1, uint64_t arg2, bool wake)
 	flags = cpu_intr_disable();
 	if (target == mycpu->gd_cpuid)
 		func(arg1, arg2, NULL);
-	else if (ipiq_put(target, func, arg1, arg2, &seq, wake))
+	else if (ipiq_put(target, func, arg1, arg2, &seq, wake, flags))
 		cpu_send_ipiq(target);
 	cpu_intr_restore(flags);
 	ipiq_unhold();
@@ -272,7 +320,8 @@ lwkt_send_ipiq_mask(const cpumask_t *mask, ipifunc_t func, void *arg1,
 	cpumask_zero(&need);
 	CPUMASK_FOREACH(cpu, mask)
 	{
-		if (cpu != me && ipiq_put(cpu, func, arg1, arg2, &seq, true))
+		if (cpu != me &&
+		    ipiq_put(cpu, func, arg1, arg2, &seq, true, flags))
 			cpumask_set(&need, cpu);
 	}
 	cpu_send_ipiq_mask(&need);
@@ -303,20 +352,37 @@ lwkt_ipiq_pending(void)
 	       !cpumask_isempty(&gd->gd_ipimask_passive);
 }
 
-int
-lwkt_process_ipiq(void)
+/*
+ * Drain this CPU's incoming FIFOs: those announced in gd_ipimask and
+ * gd_ipimask_passive, and with all set, every non-empty one whether
+ * announced or not (a waiter's drain: see "Deadlock freedom").
+ */
+static int
+ipiq_drain(bool all)
 {
 	struct globaldata *gd = mycpu;
 	uint64_t flags;
-	int n = 0;
+	int n = 0, src;
 
 	ipiq_hold();
 	flags = cpu_intr_disable();
 	/* Re-entry (a message that waits) drains from the inner call. */
 	__atomic_store_n(&gd->gd_ipi_draining, 1, __ATOMIC_SEQ_CST);
+	if (all) {
+		for (src = 0; src < ipiq_ncpus; src++) {
+			struct lwkt_ipiq *q = gd->gd_ipiq[src];
+			int r;
+
+			if (q == NULL || ipiq_fifo_count(q) == 0)
+				continue;
+			r = ipiq_fifo_drain(q, NULL, IPIQ_DRAIN_ALL);
+			n += r;
+			gd->gd_cnt.pc_ipiq_recv += (uint64_t)r;
+		}
+	}
 	for (;;) {
 		cpumask_t mask;
-		int src, w;
+		int w;
 
 		for (w = 0; w < CPUMASK_NWORDS; w++)
 			mask.cm_word[w] =
@@ -346,6 +412,12 @@ lwkt_process_ipiq(void)
 	cpu_intr_restore(flags);
 	ipiq_unhold();
 	return n;
+}
+
+int
+lwkt_process_ipiq(void)
+{
+	return ipiq_drain(false);
 }
 
 /*
@@ -385,15 +457,17 @@ void
 lwkt_wait_ipiq(int target, uint32_t seq)
 {
 	struct lwkt_ipiq *q;
-	uint64_t start;
+	uint64_t start, outer;
 	bool warned = false;
 
 	if (target == mycpu->gd_cpuid)
 		return;
 	q = globaldata_find(target)->gd_ipiq[mycpu->gd_cpuid];
 	start = nanouptime();
+	outer = cpu_intr_disable();
+	cpu_intr_restore(outer);
 	while (!ipiq_fifo_done(q, seq)) {
-		wait_step();
+		wait_step(outer);
 		watchdog_check(start, &warned, target,
 		               "waiting for a message on", q);
 	}

@@ -156,6 +156,124 @@ ipiq_watchdog_stall(struct ktest *t)
 	        lwkt_ipiq_watchdog_warnings - warn0);
 }
 
+/* Message: busy-wait arg2 microseconds on the target. */
+static void
+spin_us(void *arg1, uint64_t us, void *frame)
+{
+	delay_us(us);
+}
+
+/* The interrupt-enable bit of the state cpu_intr_disable() returns. */
+#define INTR_ON 0x200
+
+static bool
+intr_on(void)
+{
+	uint64_t s = cpu_intr_disable();
+
+	cpu_intr_restore(s);
+	return (s & INTR_ON) != 0;
+}
+
+/*
+ * A wait for another CPU returns with the caller's interrupt state: a
+ * caller with interrupts off (a spin-lock holder, an interrupt handler)
+ * must not find them on afterwards, and one with them on keeps them on.
+ * The target spins 2 ms first, so the wait takes many wait steps.
+ */
+static void
+ipiq_wait_keeps_intr_state(struct ktest *t)
+{
+	int peer = ncpus - 1;
+	uint64_t s;
+	cpumask_t m;
+	bool after;
+
+	if (peer == mycpu->gd_cpuid)
+		KT_SKIP(t, "needs two CPUs");
+	cpumask_zero(&m);
+	cpumask_set(&m, peer);
+	crit_enter(); /* stay on this CPU with interrupts off */
+	s = cpu_intr_disable();
+	lwkt_cpusync_simple(&m, spin_us, NULL, 2000);
+	after = intr_on();
+	cpu_intr_restore(s);
+	KT_EXPECT(t, !after);
+	s = cpu_intr_disable();
+	lwkt_ipiq_wait_step();
+	after = intr_on();
+	cpu_intr_restore(s);
+	KT_EXPECT(t, !after);
+	crit_exit();
+	KT_ASSERT(t, intr_on());
+	lwkt_cpusync_simple(&m, spin_us, NULL, 2000);
+	KT_EXPECT(t, intr_on());
+	lwkt_ipiq_wait_step();
+	KT_EXPECT(t, intr_on());
+}
+
+/*
+ * Flooding with messages that send: every CPU starts CHAIN_N chains of
+ * messages that each hop to another CPU CHAIN_HOPS times, all at once.
+ * A hop's handler sends the next hop; with small FIFOs (conf/TINYFIFO)
+ * that send finds its FIFO full and the CPU drains its own queues from
+ * inside a drain.  Every chain must finish: a waiting CPU must serve a
+ * FIFO whose announcement an outer, blocked drain already took (see
+ * "Deadlock freedom" in lwkt_ipiq.c).  Prints the deepest nesting.
+ */
+#define CHAIN_N    8
+#define CHAIN_HOPS 60
+
+static void
+hop(void *arg1, uint64_t left, void *frame)
+{
+	int me = mycpu->gd_cpuid, next;
+
+	if (left == 0) {
+		__atomic_fetch_add(&done_count, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	next = (me + 1 + (int)(left % (uint64_t)(ncpus - 1))) % ncpus;
+	lwkt_send_ipiq(next, hop, NULL, left - 1);
+}
+
+static volatile int chain_go;
+
+static void
+chain_starter(void *arg)
+{
+	int i, me = mycpu->gd_cpuid;
+
+	while (!__atomic_load_n(&chain_go, __ATOMIC_ACQUIRE))
+		cpu_pause_hint();
+	for (i = 0; i < CHAIN_N; i++)
+		lwkt_send_ipiq((me + 1 + i % (ncpus - 1)) % ncpus, hop, NULL,
+		               CHAIN_HOPS);
+}
+
+static void
+ipiq_flood_chains(struct ktest *t)
+{
+	uint64_t want = (uint64_t)ncpus * CHAIN_N, deepest = 0;
+	int cpu;
+
+	if (ncpus < 2)
+		KT_SKIP(t, "needs two CPUs");
+	done_count = 0;
+	chain_go = 0;
+	for (cpu = 0; cpu < ncpus; cpu++)
+		lwkt_create(chain_starter, NULL, "ichain", cpu, TDPRI_NORMAL);
+	__atomic_store_n(&chain_go, 1, __ATOMIC_RELEASE);
+	KT_EXPECT(t, wait_done(want));
+	for (cpu = 0; cpu < ncpus; cpu++)
+		deepest =
+		    MAX(deepest, globaldata_find(cpu)->gd_cnt.pc_ipiq_nest_max);
+	kprintf("    # %lu chains of %d hops (FIFO %d): deepest wait-step "
+	        "nesting so far %lu\n",
+	        want, CHAIN_HOPS, IPIQ_FIFO_SIZE, deepest);
+}
+
 KTEST_SUITE(ipiq, "ipiq", NULL, NULL, KTEST_CASE(ipiq_storm),
             KTEST_CASE(ipiq_mask_all_but_self), KTEST_CASE(ipiq_ping_pong),
-            KTEST_CASE(ipiq_watchdog_stall));
+            KTEST_CASE(ipiq_wait_keeps_intr_state),
+            KTEST_CASE(ipiq_flood_chains), KTEST_CASE(ipiq_watchdog_stall));

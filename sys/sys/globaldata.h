@@ -42,11 +42,13 @@ struct pcpu_counters {
 	uint64_t pc_inval_deferred;   /* targets skipped: halted, flush later */
 	uint64_t pc_inval_idle_flush; /* deferred full flushes done on wakeup */
 	uint64_t pc_inval_wait_ns;    /* ns spent waiting for acks */
+	uint64_t pc_ipiq_safety;      /* ticks that found an unserved mask */
+	uint64_t pc_ipiq_nest_max;    /* deepest wait-step drain nesting */
 };
 
 struct globaldata {
-	struct globaldata *gd_self;   /* must be first: %gs:0 */
-	uint64_t gd_onfault;          /* must be second (%gs:8): cpu_probe */
+	struct globaldata *gd_self; /* must be first: %gs:0 */
+	uint64_t gd_onfault; /* must be second (%gs:8): cpu_probe/fetch/touch */
 	struct thread *gd_curthread;  /* running thread */
 	int gd_cpuid;                 /* dense CPU number, 0 = boot CPU */
 	uint32_t gd_apicid;           /* local APIC ID (not the CPU number) */
@@ -61,6 +63,7 @@ struct globaldata {
 	volatile int gd_ipi_draining; /* we are draining: no IPI needed */
 	volatile int gd_reqflags;     /* RQF_*: deferred work (thread.h) */
 	volatile int gd_spinlocks;    /* spin locks held: no preemption */
+	int gd_ipiq_nest; /* wait-step drains active (lwkt_ipiq.c) */
 };
 
 #define GD_ONFAULT_OFFSET 8 /* exception.S depends on this */

@@ -33,6 +33,16 @@ void lwkt_cpusync_simple(const cpumask_t *mask, ipifunc_t func, void *arg1,
                          uint64_t arg2);
 /* Drain this CPU's incoming queues; returns messages run. */
 int lwkt_process_ipiq(void);
+/*
+ * One step of a wait for another CPU: run every message queued to us,
+ * then a pause.  Returns with the interrupt
+ * state it was called with.  Every cross-CPU wait loop calls this.
+ */
+void lwkt_ipiq_wait_step(void);
+/* True once lwkt_ipiq_init() has built every CPU pair's FIFO. */
+bool lwkt_ipiq_ready(void);
+/* The local APIC tick's safety drain (lwkt_ipiq.c header). */
+void lwkt_ipiq_tick(void *frame);
 /* The IPI vector's interrupt handler and the idle loop call these. */
 void lwkt_ipiq_intr(void *frame);
 bool lwkt_ipiq_pending(void);
@@ -44,7 +54,7 @@ bool lwkt_ipiq_pending(void);
  */
 void lwkt_send_ipiq_mask(const cpumask_t *mask, ipifunc_t func, void *arg1,
                          uint64_t arg2);
-/* Read ipiq.drop= and ipiq.stall= (once, after the CPUs are online). */
+/* Read the ipiq.* boot options (once, after the CPUs are online). */
 void lwkt_ipiq_bootopts(void);
 /* Message: spin with interrupts off for arg2 ms, draining nothing. */
 void lwkt_ipiq_stall_ipi(void *arg1, uint64_t arg2, void *frame);
@@ -53,5 +63,8 @@ extern int lwkt_ipiq_debug_drop; /* fault injection: drop every Nth */
 extern int lwkt_ipiq_stall_cpu;  /* ipiq.stall CPU, or -1 */
 extern int lwkt_ipiq_stall_ms;   /* ipiq.stall duration */
 extern uint64_t lwkt_ipiq_watchdog_warnings; /* warnings so far */
+extern int lwkt_ipiq_lose_ipi;        /* fault injection: lose every Nth IPI */
+extern uint64_t lwkt_ipiq_lost_ipis;  /* hardware IPIs lost on purpose */
+extern int lwkt_ipiq_no_safety_drain; /* 1: the tick does not drain */
 
 #endif /* !_SYS_LWKT_IPIQ_H_ */

@@ -251,15 +251,6 @@ pmap_inval_ipi(void *arg1, uint64_t arg2, void *frame)
 	__atomic_fetch_sub(&fl->fl_refs, 1, __ATOMIC_SEQ_CST);
 }
 
-/* Let our own incoming messages run while we wait for others. */
-static void
-wait_step(void)
-{
-	lwkt_process_ipiq();
-	intr_restore(intr_disable() | 0x200);
-	cpu_pause();
-}
-
 static void
 print_pending(const char *what, uint64_t waited, struct pmap_inval_flight *fl,
               struct pmap_inval_batch *b)
@@ -331,7 +322,7 @@ flight_alloc(void)
 		intr_restore(fl);
 		if (start == 0)
 			start = nanouptime();
-		wait_step();
+		lwkt_ipiq_wait_step();
 		waited = nanouptime() - start;
 		if (waited >= WATCHDOG_WARN_NS && !warned) {
 			/* Every record is held by targets that have not run. */
@@ -363,7 +354,7 @@ wait_flight(struct pmap_inval_batch *b)
 			crit_enter();
 			while (__atomic_load_n(&fl->fl_pending,
 			                       __ATOMIC_ACQUIRE) != 0) {
-				wait_step();
+				lwkt_ipiq_wait_step();
 				watchdog_check(t0, &warned, fl, b);
 			}
 			crit_exit();
