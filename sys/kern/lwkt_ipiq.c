@@ -79,12 +79,20 @@ int lwkt_ipiq_stall_ms;               /* ipiq.stall: for how long */
 uint64_t lwkt_ipiq_watchdog_warnings; /* watchdog warnings printed */
 static int ipiq_ncpus;                /* CPUs with FIFOs */
 
+/* The interrupt-enable bit of the state cpu_intr_disable() returns. */
+#define INTR_ON 0x200
+
 /*
  * Senders and drainers hold a critical section (when threads exist) so
  * that the interrupts wait_step() may let in cannot preempt them half-way:
- * a drain must not be re-entered by another thread on the same CPU.
- * These adjust the count without running deferred work; the callers'
- * own crit_exit() or interrupt return does that.
+ * a drain must not be re-entered by another thread on the same CPU.  An
+ * IPI taken meanwhile is deferred (RQF_IPIQ), as in any critical section.
+ * ipiq_unhold(flags) gets the interrupt state the caller had (and has
+ * again by then): when the hold ends the last critical section and that
+ * state is "enabled" - thread context, never an interrupt handler, which
+ * runs with interrupts off - it does the deferred work at once, like
+ * crit_exit(); with interrupts off the caller's own crit_exit() or
+ * interrupt return does it, as they would for any critical section.
  */
 static void
 ipiq_hold(void)
@@ -97,13 +105,16 @@ ipiq_hold(void)
 }
 
 static void
-ipiq_unhold(void)
+ipiq_unhold(uint64_t flags)
 {
 	struct thread *td = curthread;
 
 	__asm__ volatile("" ::: "memory");
-	if (td != NULL)
-		td->td_critcount--;
+	if (td == NULL)
+		return;
+	if (--td->td_critcount == 0 && (flags & INTR_ON) &&
+	    __atomic_load_n(&td->td_gd->gd_reqflags, __ATOMIC_RELAXED) != 0)
+		lwkt_crit_exit_slow();
 }
 
 static int ipiq_drain(bool all);
@@ -187,9 +198,6 @@ watchdog_check(uint64_t start, bool *warned, int target, const char *what,
 		panic("ipiq: cpu %d stuck %s cpu %d", mycpu->gd_cpuid, what,
 		      target);
 }
-
-/* The interrupt-enable bit of the state cpu_intr_disable() returns. */
-#define INTR_ON 0x200
 
 /*
  * One step of a wait for something another CPU will only do after we
@@ -302,7 +310,7 @@ send_ipiq(int target, ipifunc_t func, void *arg1, uint64_t arg2, bool wake)
 	else if (ipiq_put(target, func, arg1, arg2, &seq, wake, flags))
 		cpu_send_ipiq(target);
 	cpu_intr_restore(flags);
-	ipiq_unhold();
+	ipiq_unhold(flags);
 	return seq;
 }
 
@@ -328,7 +336,7 @@ lwkt_send_ipiq_mask(const cpumask_t *mask, ipifunc_t func, void *arg1,
 	if (cpumask_test(mask, me))
 		func(arg1, arg2, NULL);
 	cpu_intr_restore(flags);
-	ipiq_unhold();
+	ipiq_unhold(flags);
 }
 
 uint32_t
@@ -410,7 +418,7 @@ ipiq_drain(bool all)
 		}
 	}
 	cpu_intr_restore(flags);
-	ipiq_unhold();
+	ipiq_unhold(flags);
 	return n;
 }
 

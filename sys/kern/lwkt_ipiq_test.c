@@ -213,6 +213,70 @@ ipiq_wait_keeps_intr_state(struct ktest *t)
 }
 
 /*
+ * A drain deferred while a send held its critical section runs when the
+ * send ends.  The test sends to itself (the function runs at once,
+ * inside the send's hold) a function that asks another CPU to send us a
+ * message and waits, interrupts on, until its IPI has been taken and
+ * deferred (RQF_IPIQ).  When lwkt_send_ipiq() returns the message must
+ * have run, with nothing else in between: interrupts are disabled at
+ * once so no tick can do it instead.
+ */
+static volatile int unhold_ran;  /* the deferred message ran */
+static volatile int unhold_seen; /* the IPI arrived during the hold */
+
+static void
+unhold_mark(void *arg1, uint64_t arg2, void *frame)
+{
+	__atomic_store_n(&unhold_ran, 1, __ATOMIC_RELEASE);
+}
+
+static void
+unhold_bounce(void *arg1, uint64_t back, void *frame)
+{
+	lwkt_send_ipiq((int)back, unhold_mark, NULL, 0);
+}
+
+static void
+unhold_inside(void *arg1, uint64_t peer, void *frame)
+{
+	struct globaldata *gd = mycpu;
+	uint64_t s = cpu_intr_disable(), end;
+
+	lwkt_send_ipiq((int)peer, unhold_bounce, NULL, (uint64_t)gd->gd_cpuid);
+	cpu_intr_restore(s | INTR_ON);
+	end = nanouptime() + 500 * NS_PER_MS;
+	while (
+	    !(__atomic_load_n(&gd->gd_reqflags, __ATOMIC_ACQUIRE) & RQF_IPIQ) &&
+	    nanouptime() < end)
+		cpu_pause_hint();
+	unhold_seen = (gd->gd_reqflags & RQF_IPIQ) != 0 && !unhold_ran;
+	cpu_intr_restore(s);
+}
+
+static void
+ipiq_unhold_runs_deferred_drain(struct ktest *t)
+{
+	int peer = ncpus - 1;
+	uint64_t s;
+	bool ran;
+
+	if (peer == mycpu->gd_cpuid)
+		KT_SKIP(t, "needs two CPUs");
+	KT_ASSERT(t, intr_on());
+	KT_ASSERT_EQ(t, curthread->td_critcount, 0);
+	unhold_ran = 0;
+	unhold_seen = 0;
+	lwkt_send_ipiq(mycpu->gd_cpuid, unhold_inside, NULL, (uint64_t)peer);
+	s = cpu_intr_disable();
+	ran = __atomic_load_n(&unhold_ran, __ATOMIC_ACQUIRE) != 0;
+	cpu_intr_restore(s);
+	KT_ASSERT(t, unhold_seen); /* the IPI came during the hold */
+	KT_EXPECT(t, ran);
+	crit_enter(); /* whatever happened, leave nothing pending */
+	crit_exit();
+}
+
+/*
  * Flooding with messages that send: every CPU starts CHAIN_N chains of
  * messages that each hop to another CPU CHAIN_HOPS times, all at once.
  * A hop's handler sends the next hop; with small FIFOs (conf/TINYFIFO)
@@ -276,4 +340,6 @@ ipiq_flood_chains(struct ktest *t)
 KTEST_SUITE(ipiq, "ipiq", NULL, NULL, KTEST_CASE(ipiq_storm),
             KTEST_CASE(ipiq_mask_all_but_self), KTEST_CASE(ipiq_ping_pong),
             KTEST_CASE(ipiq_wait_keeps_intr_state),
-            KTEST_CASE(ipiq_flood_chains), KTEST_CASE(ipiq_watchdog_stall));
+            KTEST_CASE(ipiq_flood_chains),
+            KTEST_CASE(ipiq_unhold_runs_deferred_drain),
+            KTEST_CASE(ipiq_watchdog_stall));
