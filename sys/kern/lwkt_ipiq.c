@@ -33,6 +33,22 @@
  * gd_ipimask_passive, which owes nothing, so they never suppress the IPI
  * of a later active message.
  *
+ * Lost wakeups.  The argument above assumes the IPI reaches the target
+ * after our FIFO publish and mask bit are visible to it.  If it could
+ * overtake them, the target would drain an empty mask, our bit would
+ * stay set, and coalescing would then suppress every later IPI of ours:
+ * the queue would stall.  Two defences, in this order:
+ *  1. the IPI is ordered after the stores: an x2APIC ICR write (WRMSR,
+ *     not serializing) is preceded by MFENCE; LFENCE, as the SDM asks
+ *     (sys/platform/pc64/lapic.c; an xAPIC ICR write is an ordinary
+ *     store, which x86 keeps in order);
+ *  2. lwkt_ipiq_tick(): every CPU's timer tick drains its queues when
+ *     its gd_ipimask is not empty (pc_ipiq_safety), so a wakeup lost
+ *     anyway (a hardware fault, or ipiq.lose_ipi=N which drops every
+ *     Nth IPI to prove this) delays the queue by at most one tick.
+ * ipiq.no_safety_drain=1 turns 2 off: with ipiq.lose_ipi the watchdog
+ * then catches the stall (test/boot-tests.sh row ipiq-lose-nosafety).
+ *
  * Deadlock freedom.  Every wait for another CPU (room in a full FIFO,
  * lwkt_wait_ipiq, the shootdown waits in pmap_inval.c) loops on
  * wait_step(): (1) run every message queued to this CPU, from every
@@ -69,6 +85,11 @@ BOOTOPT_DECLARE(
     "fault injection: lose the wakeup of every Nth IPI-queue message");
 BOOTOPT_DECLARE(ipiq_stall, "ipiq.stall",
                 "CPU,MS: the ipiq watchdog test stalls CPU for MS ms");
+BOOTOPT_DECLARE(ipiq_lose_ipi, "ipiq.lose_ipi",
+                "fault injection: do not send every Nth hardware IPI the "
+                "queues ask for (the tick's safety drain must recover)");
+BOOTOPT_DECLARE(ipiq_no_safety_drain, "ipiq.no_safety_drain",
+                "debug: 1 = the timer tick does not drain the IPI queues");
 
 #define WATCHDOG_WARN_NS  (1 * NS_PER_S)
 #define WATCHDOG_PANIC_NS (10 * NS_PER_S)
@@ -77,6 +98,10 @@ int lwkt_ipiq_debug_drop;             /* drop every Nth message (tests only) */
 int lwkt_ipiq_stall_cpu = -1;         /* ipiq.stall: CPU to stall */
 int lwkt_ipiq_stall_ms;               /* ipiq.stall: for how long */
 uint64_t lwkt_ipiq_watchdog_warnings; /* watchdog warnings printed */
+int lwkt_ipiq_lose_ipi;               /* ipiq.lose_ipi: lose every Nth IPI */
+uint64_t lwkt_ipiq_lost_ipis;         /* IPIs lost by ipiq.lose_ipi */
+int lwkt_ipiq_no_safety_drain;        /* ipiq.no_safety_drain */
+static uint64_t ipiq_ipis_wanted;     /* IPIs asked for (ipiq.lose_ipi) */
 static int ipiq_ncpus;                /* CPUs with FIFOs */
 
 /* The interrupt-enable bit of the state cpu_intr_disable() returns. */
@@ -147,6 +172,36 @@ lwkt_ipiq_bootopts(void)
 		kprintf("ipiq: fault injection: dropping the wakeup of every "
 		        "%dth message\n",
 		        lwkt_ipiq_debug_drop);
+	lwkt_ipiq_lose_ipi =
+	    (int)bootopt_get_u64("ipiq.lose_ipi", 0, 0, 1u << 30);
+	lwkt_ipiq_no_safety_drain =
+	    bootopt_get_bool("ipiq.no_safety_drain", false);
+	if (lwkt_ipiq_lose_ipi != 0)
+		kprintf("ipiq: fault injection: losing every %dth hardware "
+		        "IPI\n",
+		        lwkt_ipiq_lose_ipi);
+	if (lwkt_ipiq_no_safety_drain)
+		kprintf("ipiq: DEBUG ipiq.no_safety_drain=1: a lost IPI "
+		        "stalls its queue\n");
+}
+
+/*
+ * ipiq.lose_ipi=N: true for every Nth hardware IPI (or mask send's set
+ * of IPIs) the queues ask for, which is then not sent - as if it had overtaken its mask bit (see the
+ * header).  The announcement stays set, so coalescing holds back later
+ * IPIs to that target too: only a drain for another reason, or the
+ * tick's safety drain, gets the queue going again.
+ */
+static bool
+ipi_lost(void)
+{
+	if (lwkt_ipiq_lose_ipi == 0 ||
+	    __atomic_add_fetch(&ipiq_ipis_wanted, 1, __ATOMIC_RELAXED) %
+	            (uint64_t)lwkt_ipiq_lose_ipi !=
+	        0)
+		return false;
+	__atomic_fetch_add(&lwkt_ipiq_lost_ipis, 1, __ATOMIC_RELAXED);
+	return true;
 }
 
 void
@@ -154,7 +209,6 @@ lwkt_ipiq_init(int n)
 {
 	int src, dst;
 
-	ipiq_ncpus = n;
 	for (dst = 0; dst < n; dst++) {
 		struct globaldata *gd = globaldata_find(dst);
 
@@ -173,6 +227,13 @@ lwkt_ipiq_init(int n)
 			gd->gd_ipiq[src] = q;
 		}
 	}
+	__atomic_store_n(&ipiq_ncpus, n, __ATOMIC_RELEASE);
+}
+
+bool
+lwkt_ipiq_ready(void)
+{
+	return __atomic_load_n(&ipiq_ncpus, __ATOMIC_ACQUIRE) > 0;
 }
 
 static void
@@ -307,7 +368,8 @@ send_ipiq(int target, ipifunc_t func, void *arg1, uint64_t arg2, bool wake)
 	flags = cpu_intr_disable();
 	if (target == mycpu->gd_cpuid)
 		func(arg1, arg2, NULL);
-	else if (ipiq_put(target, func, arg1, arg2, &seq, wake, flags))
+	else if (ipiq_put(target, func, arg1, arg2, &seq, wake, flags) &&
+	         !ipi_lost())
 		cpu_send_ipiq(target);
 	cpu_intr_restore(flags);
 	ipiq_unhold(flags);
@@ -332,7 +394,9 @@ lwkt_send_ipiq_mask(const cpumask_t *mask, ipifunc_t func, void *arg1,
 		    ipiq_put(cpu, func, arg1, arg2, &seq, true, flags))
 			cpumask_set(&need, cpu);
 	}
-	cpu_send_ipiq_mask(&need);
+	/* One ICR write may cover them all: lose all or none. */
+	if (!cpumask_isempty(&need) && !ipi_lost())
+		cpu_send_ipiq_mask(&need);
 	if (cpumask_test(mask, me))
 		func(arg1, arg2, NULL);
 	cpu_intr_restore(flags);
@@ -447,6 +511,27 @@ lwkt_ipiq_intr(void *frame)
 		return;
 	}
 	lwkt_process_ipiq();
+}
+
+/*
+ * The safety drain, from every CPU's local APIC tick: if an active
+ * message is announced in our gd_ipimask, drain as if its IPI had come
+ * (in a critical section, deferred to its end like an IPI).  A lost
+ * wakeup - an IPI that overtook its mask bit, or one the hardware
+ * dropped - leaves the bit set and, through coalescing, holds back every
+ * later IPI to us; this bounds the stall to one tick.  Counted in
+ * pc_ipiq_safety (an IPI merely in flight at the tick counts too).
+ */
+void
+lwkt_ipiq_tick(void *frame)
+{
+	struct globaldata *gd = mycpu;
+
+	if (gd->gd_ipiq == NULL || lwkt_ipiq_no_safety_drain ||
+	    cpumask_isempty(&gd->gd_ipimask))
+		return;
+	gd->gd_cnt.pc_ipiq_safety++;
+	lwkt_ipiq_intr(frame);
 }
 
 /* Message: ignore our queues for arg2 ms (fault injection, tests). */

@@ -262,6 +262,8 @@ ipiq_unhold_runs_deferred_drain(struct ktest *t)
 
 	if (peer == mycpu->gd_cpuid)
 		KT_SKIP(t, "needs two CPUs");
+	if (lwkt_ipiq_lose_ipi != 0)
+		KT_SKIP(t, "needs every IPI (ipiq.lose_ipi is set)");
 	KT_ASSERT(t, intr_on());
 	KT_ASSERT_EQ(t, curthread->td_critcount, 0);
 	unhold_ran = 0;
@@ -274,6 +276,91 @@ ipiq_unhold_runs_deferred_drain(struct ktest *t)
 	KT_EXPECT(t, ran);
 	crit_enter(); /* whatever happened, leave nothing pending */
 	crit_exit();
+}
+
+/*
+ * Lost wakeups: round trips to CPUs that are busy (a thread spinning
+ * with interrupts on, outside any critical section, so only an IPI or
+ * the tick's safety drain makes them drain).  With ipiq.lose_ipi=N some
+ * IPIs are never sent and the safety drain must finish every round trip
+ * within about a tick; with ipiq.no_safety_drain=1 as well the wait
+ * stalls and the watchdog panics ("stuck waiting for a message on"),
+ * which test/boot-tests.sh requires.  The spinners give up after 12 s,
+ * past the watchdog's 10 s.
+ */
+#define LOST_ROUNDS 40
+#define LOST_SPIN_S 12
+
+static volatile int lost_stop;
+static volatile int lost_spinning;
+
+static void
+lost_spinner(void *arg)
+{
+	uint64_t end = nanouptime() + LOST_SPIN_S * NS_PER_S;
+
+	__atomic_fetch_add(&lost_spinning, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&lost_stop, __ATOMIC_ACQUIRE) &&
+	       nanouptime() < end)
+		cpu_pause_hint();
+	__atomic_fetch_sub(&lost_spinning, 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+lost_rt(void *arg1, uint64_t arg2, void *frame)
+{
+	__atomic_fetch_add(&done_count, 1, __ATOMIC_RELEASE);
+}
+
+static void
+ipiq_lost_wakeup_recovered(struct ktest *t)
+{
+	int k = MIN(3, ncpus - 1), cpu, r;
+	uint64_t safety0 = 0, safety1 = 0, lost0 = lwkt_ipiq_lost_ipis;
+	uint64_t worst = 0, t0, tick_ms = 1000 / cpu_tick_hz();
+	uint64_t end;
+
+	if (k < 1)
+		KT_SKIP(t, "needs two CPUs");
+	lost_stop = 0;
+	lost_spinning = 0;
+	done_count = 0;
+	for (cpu = 1; cpu <= k; cpu++) {
+		safety0 += globaldata_find(cpu)->gd_cnt.pc_ipiq_safety;
+		lwkt_create(lost_spinner, NULL, "ispin", cpu, TDPRI_NORMAL);
+	}
+	end = nanouptime() + WAIT_MS * NS_PER_MS;
+	while (__atomic_load_n(&lost_spinning, __ATOMIC_ACQUIRE) < k &&
+	       nanouptime() < end)
+		tsleep(&lost_spinning, 0, "ispin", 1);
+	KT_EXPECT_EQ(t, lost_spinning, k);
+	for (r = 0; r < LOST_ROUNDS; r++) {
+		for (cpu = 1; cpu <= k; cpu++) {
+			t0 = nanouptime();
+			lwkt_wait_ipiq(cpu,
+			               lwkt_send_ipiq(cpu, lost_rt, NULL, 0));
+			worst = MAX(worst, nanouptime() - t0);
+		}
+	}
+	__atomic_store_n(&lost_stop, 1, __ATOMIC_RELEASE);
+	for (cpu = 1; cpu <= k; cpu++)
+		safety1 += globaldata_find(cpu)->gd_cnt.pc_ipiq_safety;
+	KT_EXPECT_EQ(t, done_count, (uint64_t)(LOST_ROUNDS * k));
+	kprintf("    # %d round trips to %d busy CPUs, slowest %lu us; %lu "
+	        "IPIs lost on purpose, %lu safety drains there (tick %lu "
+	        "ms)\n",
+	        LOST_ROUNDS * k, k, worst / NS_PER_US,
+	        lwkt_ipiq_lost_ipis - lost0, safety1 - safety0, tick_ms);
+	if (lwkt_ipiq_lose_ipi != 0) {
+		KT_EXPECT(t, lwkt_ipiq_lost_ipis > lost0);
+		KT_EXPECT(t, safety1 > safety0);
+		/* One tick to notice, plus slack for a loaded TCG host. */
+		KT_EXPECT(t, worst / NS_PER_MS <= 2 * tick_ms + 200);
+	}
+	end = nanouptime() + WAIT_MS * NS_PER_MS;
+	while (__atomic_load_n(&lost_spinning, __ATOMIC_ACQUIRE) > 0 &&
+	       nanouptime() < end)
+		tsleep(&lost_spinning, 0, "ispin", 1);
 }
 
 /*
@@ -342,4 +429,5 @@ KTEST_SUITE(ipiq, "ipiq", NULL, NULL, KTEST_CASE(ipiq_storm),
             KTEST_CASE(ipiq_wait_keeps_intr_state),
             KTEST_CASE(ipiq_flood_chains),
             KTEST_CASE(ipiq_unhold_runs_deferred_drain),
+            KTEST_CASE(ipiq_lost_wakeup_recovered),
             KTEST_CASE(ipiq_watchdog_stall));
