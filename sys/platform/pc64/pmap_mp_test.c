@@ -874,6 +874,56 @@ pmapmp_msg_service(struct ktest *t)
 }
 
 /*
+ * One CPU with more shootdowns outstanding than its pool has records:
+ * 3 x PMAP_INVAL_NFLIGHT kernel batches are flushed (every other CPU a
+ * target: idle deferral off) and only then waited for, in order.  The
+ * records a batch no longer needs once its targets have acknowledged
+ * must be reusable before the batch waits, or the flush after the
+ * pool's last record spins until the 10 s watchdog panic (blaming the
+ * targets).  Every wait must then see its own flight complete even
+ * though its record has since carried others.
+ */
+#define NOUT (3 * PMAP_INVAL_NFLIGHT)
+static struct pmap_inval_batch out_b[NOUT];
+
+static void
+pmapmp_many_batches_outstanding(struct ktest *t)
+{
+	vm_offset_t va = kva_alloc(1);
+	int i, saved = pmap_inval_idle_defer;
+	uint64_t recv0 = 0, recv1 = 0, t0;
+	int cpu;
+
+	if (ncpus < 2)
+		KT_SKIP(t, "needs 2 CPUs");
+	KT_ASSERT(t, va != 0);
+	for (cpu = 1; cpu < ncpus; cpu++)
+		recv0 += globaldata_find(cpu)->gd_cnt.pc_inval_recv;
+	pmap_inval_idle_defer = 0;
+	t0 = nanouptime();
+	crit_enter(); /* all from one CPU's pool */
+	for (i = 0; i < NOUT; i++) {
+		pmap_inval_batch_init(&out_b[i], pmap_kernel());
+		pmap_inval_add(&out_b[i], va, va + PAGE_SIZE);
+		pmap_inval_batch_flush(&out_b[i]);
+	}
+	crit_exit();
+	for (i = 0; i < NOUT; i++) {
+		pmap_inval_batch_wait(&out_b[i]);
+		KT_EXPECT(t, pmap_inval_batch_done(&out_b[i]));
+	}
+	pmap_inval_idle_defer = saved;
+	for (cpu = 1; cpu < ncpus; cpu++)
+		recv1 += globaldata_find(cpu)->gd_cnt.pc_inval_recv;
+	kprintf("    # %d batches outstanding on cpu %d (pool %d): %lu "
+	        "messages received, %lu us\n",
+	        NOUT, mycpu->gd_cpuid, PMAP_INVAL_NFLIGHT, recv1 - recv0,
+	        (nanouptime() - t0) / NS_PER_US);
+	KT_EXPECT(t, recv1 - recv0 >= (uint64_t)NOUT * (uint64_t)(ncpus - 1));
+	kva_free(va, 1);
+}
+
+/*
  * Not a check: measure what the ceiling trades off, on this CPU with a
  * user pmap active, and print it (docs/ARCHITECTURE.md section 11 quotes the numbers).
  */
@@ -944,4 +994,6 @@ KTEST_SUITE(pmapmp, "pmapmp", NULL, NULL, KTEST_CASE(pmapmp_extract),
             KTEST_CASE(pmapmp_qenter_qremove),
             KTEST_CASE(pmapmp_protect_keeps_dirty_bits),
             KTEST_CASE(pmapmp_concurrent_enter_remove),
-            KTEST_CASE(pmapmp_msg_service), KTEST_CASE(pmapmp_measure_ceiling));
+            KTEST_CASE(pmapmp_msg_service),
+            KTEST_CASE(pmapmp_many_batches_outstanding),
+            KTEST_CASE(pmapmp_measure_ceiling));
