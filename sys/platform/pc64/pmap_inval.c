@@ -57,6 +57,18 @@
  * idle thread runs on the kernel pmap), so in practice this saves the
  * wakeups of kernel shootdowns (pmap_kremove, pmap_qremove).
  *
+ * Early shootdowns.  Until pmap_inval_init() (pmap_mp_init, after
+ * lwkt_init) there are no pools, but the APs are online from
+ * cpu_mp_start() on and have run on the kernel's mappings.  A flush then
+ * takes flush_early(): a synchronous lwkt_cpusync_simple() of the same
+ * pmap_inval_ipi() to every other CPU in smp_active_mask (a superset of
+ * the kernel pmap's users), with the record on the stack, then the
+ * local invalidation.  That needs the IPI queues (lwkt_ipiq_init); while
+ * the APs are being started, before the queues exist, they are parked
+ * in hlt and the boot CPU only maps new pages (pmap_prvspace_init,
+ * pmap_mapdev), which queue nothing, so no flush can reach this point -
+ * and flush_early() panics if one ever does.
+ *
  * Invariant (flight records).  A record of a CPU's pool is busy exactly
  * while its fl_pending is nonzero, and only targets that have not yet
  * run their message hold it: the initiator holds no reference.  Steps:
@@ -414,6 +426,55 @@ wait_flight(struct pmap_inval_batch *b)
 	b->ib_free_flight = NULL;
 }
 
+/*
+ * A flush before pmap_inval_init() (see "Early shootdowns" in the
+ * header): synchronous, to every other online CPU, with the record on
+ * our stack - lwkt_cpusync_simple() returns only after every target's
+ * pmap_inval_ipi() has returned, so none touches it afterwards.
+ */
+static void
+flush_early(struct pmap_inval_batch *b, bool all)
+{
+	struct pmap *pm = b->ib_pmap;
+	struct pmap_inval_flight fl;
+	int me = mycpu->gd_cpuid, n;
+	cpumask_t others = smp_active_mask;
+
+	cpumask_clear(&others, me);
+	n = cpumask_count(&others);
+	if (n > 0) {
+		if (!lwkt_ipiq_ready())
+			panic("pmap: cpu %d: TLB shootdown while %d other "
+			      "CPUs are online but the IPI queues do not "
+			      "exist yet (nothing may unmap there)",
+			      me, n);
+		memset(&fl, 0, sizeof(fl));
+		fl.fl_pmap = pm;
+		fl.fl_all = all;
+		fl.fl_nranges = b->ib_nranges;
+		memcpy(fl.fl_sva, b->ib_sva, sizeof(fl.fl_sva));
+		memcpy(fl.fl_eva, b->ib_eva, sizeof(fl.fl_eva));
+		fl.fl_cpu = me;
+		fl.fl_pendmask = others;
+		fl.fl_pending = n;
+		lwkt_cpusync_simple(&others, pmap_inval_ipi, &fl, 0);
+		mycpu->gd_cnt.pc_inval_sent += (uint64_t)n;
+		KASSERT(fl.fl_pending == 0, "pmap: early shootdown unfinished");
+	}
+	mycpu->gd_cnt.pc_shootdowns++;
+	inval_local(pm, all, b->ib_nranges, b->ib_sva, b->ib_eva);
+}
+
+void
+pmap_inval_flush_early(struct pmap_inval_batch *b)
+{
+	flush_early(b,
+	            b->ib_all || b->ib_npages > (uint64_t)pmap_inval_ceiling);
+	b->ib_nranges = 0;
+	b->ib_all = false;
+	b->ib_npages = 0;
+}
+
 static bool
 batch_queued(const struct pmap_inval_batch *b)
 {
@@ -436,8 +497,7 @@ pmap_inval_batch_flush(struct pmap_inval_batch *b)
 		wait_flight(b); /* one flight per batch */
 	all = b->ib_all || b->ib_npages > (uint64_t)pmap_inval_ceiling;
 	if (!__atomic_load_n(&inval_ready, __ATOMIC_ACQUIRE)) {
-		/* Early boot: this CPU is the only one using new mappings. */
-		inval_local(pm, all, b->ib_nranges, b->ib_sva, b->ib_eva);
+		flush_early(b, all);
 		goto out;
 	}
 	crit_enter(); /* stay on this CPU: "me" and my pm_active bit */

@@ -874,6 +874,64 @@ pmapmp_msg_service(struct ktest *t)
 }
 
 /*
+ * Shootdowns before pmap_mp_init(): the APs are online and have run on
+ * the kernel's mappings, so the path a flush takes before the pools
+ * exist (pmap_inval_flush_early) must reach them.  Every CPU reads a
+ * kernel page (caching its translation); the PTE is then pointed at
+ * another frame behind the TLBs' back and the early path invalidates
+ * it; every CPU must then read the new frame.
+ */
+static uint64_t early_val[MAXCPU];
+
+static void
+read_all(void *arg1, uint64_t va, void *frame)
+{
+	early_val[mycpu->gd_cpuid] = *(volatile uint64_t *)va;
+}
+
+static void
+pmapmp_early_flush_reaches_aps(struct ktest *t)
+{
+	vm_offset_t va = kva_alloc(1);
+	vm_paddr_t fa = frame_alloc(0xa), fb = frame_alloc(0xb);
+	struct pmap_inval_batch b;
+	cpumask_t all = smp_active_mask;
+	pt_entry_t *pte;
+	int cpu, stale = 0;
+
+	if (ncpus < 2)
+		KT_SKIP(t, "needs 2 CPUs");
+	KT_ASSERT(t, va != 0 && fa != 0 && fb != 0);
+	pmap_kenter(va, fa, RW);
+	lwkt_cpusync_simple(&all, read_all, NULL, va);
+	for (cpu = 0; cpu < ncpus; cpu++)
+		KT_EXPECT_EQ(t, early_val[cpu], 0xa);
+	pte = pmap_kpte(va);
+	KT_ASSERT(t, pte != NULL);
+	/* Behind the TLBs' back: only the flush below may fix them. */
+	__atomic_store_n(pte, (*pte & ~PG_FRAME) | fb, __ATOMIC_SEQ_CST);
+	pmap_inval_batch_init(&b, pmap_kernel());
+	pmap_inval_add(&b, va, va + PAGE_SIZE);
+	pmap_inval_flush_early(&b);
+	lwkt_cpusync_simple(&all, read_all, NULL, va);
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		if (early_val[cpu] == 0xb)
+			continue;
+		if (stale++ < 4)
+			ktest_fail(t, __FILE__, __LINE__,
+			           "stale TLB on cpu %d after an early "
+			           "shootdown: read %#lx, want 0xb",
+			           cpu, early_val[cpu]);
+	}
+	kprintf("    # early shootdown: %d of %d CPUs read the new frame\n",
+	        ncpus - stale, ncpus);
+	pmap_kremove(va);
+	kva_free(va, 1);
+	frame_free(fa);
+	frame_free(fb);
+}
+
+/*
  * One CPU with more shootdowns outstanding than its pool has records:
  * 3 x PMAP_INVAL_NFLIGHT kernel batches are flushed (every other CPU a
  * target: idle deferral off) and only then waited for, in order.  The
@@ -996,4 +1054,5 @@ KTEST_SUITE(pmapmp, "pmapmp", NULL, NULL, KTEST_CASE(pmapmp_extract),
             KTEST_CASE(pmapmp_concurrent_enter_remove),
             KTEST_CASE(pmapmp_msg_service),
             KTEST_CASE(pmapmp_many_batches_outstanding),
+            KTEST_CASE(pmapmp_early_flush_reaches_aps),
             KTEST_CASE(pmapmp_measure_ceiling));

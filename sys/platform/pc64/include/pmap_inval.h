@@ -45,6 +45,12 @@ void pmap_inval_defer_page(struct pmap_inval_batch *b, struct vm_page *m);
 /* Pools and boot options; the kernel pmap becomes active everywhere. */
 void pmap_inval_init(struct pmap *kpm);
 /*
+ * What a flush does before pmap_inval_init() (no pools yet), callable
+ * later too for the test: invalidate b's ranges on every online CPU and
+ * return when all have; b's queued ranges are consumed.
+ */
+void pmap_inval_flush_early(struct pmap_inval_batch *b);
+/*
  * Idle deferral.  The idle loop calls halt_enter with interrupts off
  * right before sti;hlt; pmap_inval_wakeup() runs first thing on wakeup
  * (top of trap() and right after hlt) and does the flush that initiators
