@@ -224,12 +224,15 @@ frame_word(vm_paddr_t pa)
  * A shootdown in a pmap active on k CPUs sends exactly k messages, one
  * to each of them; every other CPU receives nothing.  Up to the ceiling
  * a removal of many pages is still one message per target (and that many
- * INVLPGs there); one page more and the targets flush everything.
+ * INVLPGs there); one page more and the targets flush everything.  Both
+ * sides of the ceiling are checked by what the targets see, too: each
+ * parker reads every page first (its TLB holds them all), and after the
+ * removal every page must fault on every parker.
  */
 static void
 pmapmp_exact_targets(struct ktest *t)
 {
-	int k = nparkers(), ceil = pmap_inval_ceiling, i, cpu, n, j;
+	int k = nparkers(), ceil = pmap_inval_ceiling, i, cpu, n, j, stale;
 	int sizes[3] = {1, ceil, ceil + 1};
 	struct pmap *pm;
 	vm_paddr_t fa, fb[64];
@@ -258,9 +261,25 @@ pmapmp_exact_targets(struct ktest *t)
 			    t,
 			    pmap_enter(pm, bva + i * PAGE_SIZE, fb[i], RW, 0),
 			    0);
+		for (i = 0; i < n; i++)
+			KT_ASSERT(t, parkers_cmd(&park, CMD_READ,
+			                         bva + i * PAGE_SIZE));
 		snap_take(&snap0);
 		pmap_remove(pm, bva, bva + (vm_offset_t)n * PAGE_SIZE);
 		snap_take(&snap1);
+		stale = 0;
+		for (i = 0; i < n; i++) {
+			KT_ASSERT(t, parkers_cmd(&park, CMD_PROBE_R,
+			                         bva + i * PAGE_SIZE));
+			CPUMASK_FOREACH(cpu, &park.pk_cpus)
+			{
+				if (park.pk_res[cpu] != -1 && stale++ < 4)
+					ktest_fail(t, __FILE__, __LINE__,
+					           "%d pages: stale TLB on cpu "
+					           "%d: page %d still readable",
+					           n, cpu, i);
+			}
+		}
 		KT_EXPECT_EQ(t, D(s_sent, 0), k);
 		for (cpu = 0; cpu < ncpus; cpu++) {
 			bool target = cpu >= 1 && cpu <= k;
