@@ -69,6 +69,36 @@
  * deepest in pc_ipiq_nest_max.  Every wait has a watchdog: a warning
  * after 1 s and a panic naming the CPUs, the queue and its indexes
  * after 10 s.
+ *
+ * Bounded nesting.  Each wait-step drain can run a handler whose send
+ * finds a FIFO full and waits, one level deeper, on the same stack;
+ * unbounded, a flood of such handlers overflows the stack.  So a wait
+ * step drains only while gd_ipiq_nest < LWKT_IPIQ_NEST_MAX.  A CPU at
+ * the cap must still never wait on a full FIFO, or CPUs at the cap
+ * could wait on each other with nobody draining (seen: a deadlock).  So
+ * ipiq_put(), at the cap, puts a message it cannot queue into this
+ * CPU's spill (IPIQ_SPILL_MAX entries, touched only by this CPU with
+ * interrupts off) and returns; the sequence number it returns is the
+ * FIFO index the message will get.  Per-pair FIFO order is kept: while
+ * the spill holds a message for T, every later send to T goes behind it
+ * (into the spill while it is less than half full - the rest is kept
+ * for sends at the cap - else it waits, draining, until the spill for T
+ * is empty).  spill_flush() moves spilled messages, oldest first and
+ * each target's in order, into FIFOs with room and announces them like
+ * any send; it runs at every send, every wait step, the end of every
+ * drain and every tick, so a spilled message moves on as soon as its
+ * FIFO has room, and within a tick even if this CPU goes idle.  Steps of
+ * ipiq_put(target): (1) spill_flush; (2) if no spilled message for
+ * target and the FIFO takes it: announce, done; (3) if at the cap and
+ * the spill has room, or below it with a spilled message for target and
+ * the spill under half full: append to the spill, done; (4) wait_step
+ * (drains only below the cap), watchdog, back to (1).  So every CPU
+ * that waits below the cap serves its FIFOs, and a CPU at the cap waits
+ * only when its spill is full: the one case left in which waits could
+ * form a cycle.  Under the flood test (8-entry FIFOs, -smp 8) the spill
+ * peaks around 50-60 of its 96 entries; pc_ipiq_spilled counts spilled
+ * sends, pc_ipiq_spill_max the peak, pc_ipiq_nest_capped the wait steps
+ * at the cap that could not drain.
  */
 #include <sys/lwkt_ipiq.h>
 
@@ -103,6 +133,27 @@ uint64_t lwkt_ipiq_lost_ipis;         /* IPIs lost by ipiq.lose_ipi */
 int lwkt_ipiq_no_safety_drain;        /* ipiq.no_safety_drain */
 static uint64_t ipiq_ipis_wanted;     /* IPIs asked for (ipiq.lose_ipi) */
 static int ipiq_ncpus;                /* CPUs with FIFOs */
+
+/* Messages a CPU at the nesting cap could not queue yet (see header). */
+#define IPIQ_SPILL_MAX 96
+
+struct ipiq_spill_entry {
+	int se_target;     /* the CPU it is for */
+	bool se_wake;      /* active (true) or passive */
+	ipifunc_t se_func; /* the message */
+	void *se_arg1;     /* its first argument */
+	uint64_t se_arg2;  /* its second argument */
+};
+
+struct ipiq_spill {
+	int sp_n;             /* entries in sp_e, oldest first */
+	cpumask_t sp_targets; /* targets with an entry in sp_e */
+	struct ipiq_spill_entry sp_e[IPIQ_SPILL_MAX]; /* the messages */
+};
+
+static struct ipiq_spill *ipiq_spill[MAXCPU]; /* by cpuid; owner only */
+_Static_assert(sizeof(struct ipiq_spill) <= KMALLOC_MAX,
+               "ipiq: a spill must fit one kmalloc object");
 
 /* The interrupt-enable bit of the state cpu_intr_disable() returns. */
 #define INTR_ON 0x200
@@ -143,6 +194,8 @@ ipiq_unhold(uint64_t flags)
 }
 
 static int ipiq_drain(bool all);
+static void spill_flush(void);
+static bool ipi_lost(void);
 
 void
 lwkt_ipiq_bootopts(void)
@@ -227,6 +280,8 @@ lwkt_ipiq_init(int n)
 			gd->gd_ipiq[src] = q;
 		}
 	}
+	for (dst = 0; dst < n; dst++)
+		ipiq_spill[dst] = kmalloc(sizeof(struct ipiq_spill), M_ZERO);
 	__atomic_store_n(&ipiq_ncpus, n, __ATOMIC_RELEASE);
 }
 
@@ -276,12 +331,18 @@ wait_step(uint64_t outer)
 	struct globaldata *gd = mycpu;
 	uint64_t s;
 
-	gd->gd_ipiq_nest++;
-	if ((uint64_t)gd->gd_ipiq_nest > gd->gd_cnt.pc_ipiq_nest_max)
-		gd->gd_cnt.pc_ipiq_nest_max = (uint64_t)gd->gd_ipiq_nest;
-	ipiq_drain(true);
-	gd->gd_ipiq_nest--;
+	if (gd->gd_ipiq_nest < LWKT_IPIQ_NEST_MAX) {
+		gd->gd_ipiq_nest++;
+		if ((uint64_t)gd->gd_ipiq_nest > gd->gd_cnt.pc_ipiq_nest_max)
+			gd->gd_cnt.pc_ipiq_nest_max =
+			    (uint64_t)gd->gd_ipiq_nest;
+		ipiq_drain(true);
+		gd->gd_ipiq_nest--;
+	} else {
+		gd->gd_cnt.pc_ipiq_nest_capped++;
+	}
 	s = cpu_intr_disable();
+	spill_flush();
 	if (outer & INTR_ON) {
 		cpu_intr_restore(s | INTR_ON);
 		cpu_pause_hint(); /* an interrupt can be taken here */
@@ -302,7 +363,7 @@ lwkt_ipiq_wait_step(void)
 }
 
 /*
- * Queue one message for target and announce it.  Interrupts are off.
+ * Announce a message just queued in our FIFO to tgd (interrupts off).
  * Returns true when the target needs a hardware IPI - the caller sends
  * it.  A passive message (wake false) is announced only in
  * gd_ipimask_passive, which promises nothing: the target finds it at its
@@ -312,10 +373,79 @@ lwkt_ipiq_wait_step(void)
  * the header) and no IPI is needed either.
  */
 static bool
+ipiq_announce(struct globaldata *me, struct globaldata *tgd, bool wake)
+{
+	me->gd_cnt.pc_ipiq_sent++;
+	if (lwkt_ipiq_debug_drop != 0 &&
+	    me->gd_cnt.pc_ipiq_sent % (uint64_t)lwkt_ipiq_debug_drop == 0)
+		return false; /* fault injection: never announced */
+	if (!wake) {
+		cpumask_atomic_set(&tgd->gd_ipimask_passive, me->gd_cpuid);
+		return false;
+	}
+	if (cpumask_atomic_testandset(&tgd->gd_ipimask, me->gd_cpuid) ||
+	    __atomic_load_n(&tgd->gd_ipi_draining, __ATOMIC_SEQ_CST)) {
+		me->gd_cnt.pc_ipi_avoided++;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Move what fits of this CPU's spill into the FIFOs, oldest first,
+ * keeping each target's order (a target whose FIFO is full blocks only
+ * its own later entries), and announce each; IPIs are sent at the end.
+ * Interrupts off.  Never runs a message, so it never nests.
+ */
+static void
+spill_flush(void)
+{
+	struct globaldata *me = mycpu;
+	struct ipiq_spill *sp = ipiq_spill[me->gd_cpuid];
+	cpumask_t blocked, need, left;
+	int i, w = 0;
+
+	if (sp == NULL || sp->sp_n == 0)
+		return;
+	cpumask_zero(&blocked);
+	cpumask_zero(&need);
+	cpumask_zero(&left);
+	for (i = 0; i < sp->sp_n; i++) {
+		struct ipiq_spill_entry *e = &sp->sp_e[i];
+		struct globaldata *tgd = globaldata_find(e->se_target);
+
+		if (!cpumask_test(&blocked, e->se_target) &&
+		    ipiq_fifo_put(tgd->gd_ipiq[me->gd_cpuid], e->se_func,
+		                  e->se_arg1, e->se_arg2, NULL)) {
+			if (ipiq_announce(me, tgd, e->se_wake))
+				cpumask_set(&need, e->se_target);
+			continue;
+		}
+		cpumask_set(&blocked, e->se_target);
+		cpumask_set(&left, e->se_target);
+		sp->sp_e[w++] = *e;
+	}
+	sp->sp_n = w;
+	sp->sp_targets = left;
+	if (!cpumask_isempty(&need) && !ipi_lost())
+		cpu_send_ipiq_mask(&need);
+}
+
+/*
+ * Queue one message for target and announce it.  Interrupts are off.
+ * Returns true when the target needs a hardware IPI - the caller sends
+ * it.  A full FIFO is waited for with wait_step() (which drains, one
+ * level deeper); at the nesting cap, where a wait could not drain, the
+ * message goes to this CPU's spill instead, and so does every later one
+ * to the same target until the spill has passed them all on (see
+ * "Bounded nesting" in the header).
+ */
+static bool
 ipiq_put(int target, ipifunc_t func, void *arg1, uint64_t arg2, uint32_t *seqp,
          bool wake, uint64_t outer)
 {
 	struct globaldata *me = mycpu, *tgd;
+	struct ipiq_spill *sp = ipiq_spill[me->gd_cpuid];
 	struct lwkt_ipiq *q;
 	uint64_t start = 0;
 	bool warned = false;
@@ -324,7 +454,42 @@ ipiq_put(int target, ipifunc_t func, void *arg1, uint64_t arg2, uint32_t *seqp,
 	KASSERT(target >= 0 && target < ipiq_ncpus, "ipiq: bad target");
 	tgd = globaldata_find(target);
 	q = tgd->gd_ipiq[me->gd_cpuid];
-	while (!ipiq_fifo_put(q, func, arg1, arg2, &seq)) {
+	for (;;) {
+		spill_flush();
+		if (!cpumask_test(&sp->sp_targets, target) &&
+		    ipiq_fifo_put(q, func, arg1, arg2, &seq))
+			break;
+		/*
+		 * At the cap a wait could not drain: spill.  Below it,
+		 * spill only to stay behind our own spilled messages to
+		 * this target, and only into the first half, which keeps
+		 * the rest for sends at the cap.
+		 */
+		if (me->gd_ipiq_nest >= LWKT_IPIQ_NEST_MAX
+		        ? sp->sp_n < IPIQ_SPILL_MAX
+		        : cpumask_test(&sp->sp_targets, target) &&
+		              sp->sp_n < IPIQ_SPILL_MAX / 2) {
+			struct ipiq_spill_entry *e = &sp->sp_e[sp->sp_n];
+			uint32_t ahead = 0;
+			int i;
+
+			for (i = 0; i < sp->sp_n; i++)
+				ahead += sp->sp_e[i].se_target == target;
+			e->se_target = target;
+			e->se_wake = wake;
+			e->se_func = func;
+			e->se_arg1 = arg1;
+			e->se_arg2 = arg2;
+			sp->sp_n++;
+			cpumask_set(&sp->sp_targets, target);
+			if ((uint64_t)sp->sp_n > me->gd_cnt.pc_ipiq_spill_max)
+				me->gd_cnt.pc_ipiq_spill_max =
+				    (uint64_t)sp->sp_n;
+			me->gd_cnt.pc_ipiq_spilled++;
+			/* Its place in the FIFO: after those still ahead. */
+			*seqp = q->ip_windex + ahead;
+			return false; /* announced when it reaches the FIFO */
+		}
 		/* Full: keep our own queues moving until there is room. */
 		if (start == 0) {
 			/*
@@ -341,21 +506,8 @@ ipiq_put(int target, ipifunc_t func, void *arg1, uint64_t arg2, uint32_t *seqp,
 		wait_step(outer);
 		watchdog_check(start, &warned, target, "on a full FIFO to", q);
 	}
-	me->gd_cnt.pc_ipiq_sent++;
 	*seqp = seq;
-	if (lwkt_ipiq_debug_drop != 0 &&
-	    me->gd_cnt.pc_ipiq_sent % (uint64_t)lwkt_ipiq_debug_drop == 0)
-		return false; /* fault injection: never announced */
-	if (!wake) {
-		cpumask_atomic_set(&tgd->gd_ipimask_passive, me->gd_cpuid);
-		return false;
-	}
-	if (cpumask_atomic_testandset(&tgd->gd_ipimask, me->gd_cpuid) ||
-	    __atomic_load_n(&tgd->gd_ipi_draining, __ATOMIC_SEQ_CST)) {
-		me->gd_cnt.pc_ipi_avoided++;
-		return false;
-	}
-	return true;
+	return ipiq_announce(me, tgd, wake);
 }
 
 static uint32_t
@@ -481,6 +633,7 @@ ipiq_drain(bool all)
 			gd->gd_cnt.pc_ipiq_recv += (uint64_t)r;
 		}
 	}
+	spill_flush(); /* what we spilled may fit now */
 	cpu_intr_restore(flags);
 	ipiq_unhold(flags);
 	return n;
@@ -527,8 +680,10 @@ lwkt_ipiq_tick(void *frame)
 {
 	struct globaldata *gd = mycpu;
 
-	if (gd->gd_ipiq == NULL || lwkt_ipiq_no_safety_drain ||
-	    cpumask_isempty(&gd->gd_ipimask))
+	if (gd->gd_ipiq == NULL)
+		return;
+	spill_flush(); /* a spill left behind moves on within a tick */
+	if (lwkt_ipiq_no_safety_drain || cpumask_isempty(&gd->gd_ipimask))
 		return;
 	gd->gd_cnt.pc_ipiq_safety++;
 	lwkt_ipiq_intr(frame);

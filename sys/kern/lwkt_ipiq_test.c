@@ -368,11 +368,16 @@ ipiq_lost_wakeup_recovered(struct ktest *t)
  * messages that each hop to another CPU CHAIN_HOPS times, all at once.
  * A hop's handler sends the next hop; with small FIFOs (conf/TINYFIFO)
  * that send finds its FIFO full and the CPU drains its own queues from
- * inside a drain.  Every chain must finish: a waiting CPU must serve a
- * FIFO whose announcement an outer, blocked drain already took (see
- * "Deadlock freedom" in lwkt_ipiq.c).  Prints the deepest nesting.
+ * inside a drain, which runs more hops that find FIFOs full...  Every
+ * chain must finish: a waiting CPU must serve a FIFO whose announcement
+ * an outer, blocked drain already took, and CPUs at the nesting cap
+ * must not wait on each other (see "Deadlock freedom" and "Bounded
+ * nesting" in lwkt_ipiq.c).  The deepest nesting seen on any CPU must
+ * stay within LWKT_IPIQ_NEST_MAX.  (With 40 chains per CPU at -smp 8,
+ * before the cap: 16 levels, then a double fault from a stack overflow;
+ * with a cap that made CPUs at it wait without draining: a deadlock.)
  */
-#define CHAIN_N    8
+#define CHAIN_N    24
 #define CHAIN_HOPS 60
 
 static void
@@ -405,7 +410,8 @@ chain_starter(void *arg)
 static void
 ipiq_flood_chains(struct ktest *t)
 {
-	uint64_t want = (uint64_t)ncpus * CHAIN_N, deepest = 0;
+	uint64_t want = (uint64_t)ncpus * CHAIN_N, deepest = 0, spilled = 0;
+	uint64_t spill_max = 0;
 	int cpu;
 
 	if (ncpus < 2)
@@ -416,12 +422,19 @@ ipiq_flood_chains(struct ktest *t)
 		lwkt_create(chain_starter, NULL, "ichain", cpu, TDPRI_NORMAL);
 	__atomic_store_n(&chain_go, 1, __ATOMIC_RELEASE);
 	KT_EXPECT(t, wait_done(want));
-	for (cpu = 0; cpu < ncpus; cpu++)
-		deepest =
-		    MAX(deepest, globaldata_find(cpu)->gd_cnt.pc_ipiq_nest_max);
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		const struct pcpu_counters *c = &globaldata_find(cpu)->gd_cnt;
+
+		deepest = MAX(deepest, c->pc_ipiq_nest_max);
+		spill_max = MAX(spill_max, c->pc_ipiq_spill_max);
+		spilled += c->pc_ipiq_spilled;
+	}
 	kprintf("    # %lu chains of %d hops (FIFO %d): deepest wait-step "
-	        "nesting so far %lu\n",
-	        want, CHAIN_HOPS, IPIQ_FIFO_SIZE, deepest);
+	        "nesting so far %lu (cap %d); %lu sends spilled at the cap, "
+	        "at most %lu at once\n",
+	        want, CHAIN_HOPS, IPIQ_FIFO_SIZE, deepest, LWKT_IPIQ_NEST_MAX,
+	        spilled, spill_max);
+	KT_EXPECT(t, deepest <= LWKT_IPIQ_NEST_MAX);
 }
 
 KTEST_SUITE(ipiq, "ipiq", NULL, NULL, KTEST_CASE(ipiq_storm),

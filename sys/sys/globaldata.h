@@ -44,6 +44,9 @@ struct pcpu_counters {
 	uint64_t pc_inval_wait_ns;    /* ns spent waiting for acks */
 	uint64_t pc_ipiq_safety;      /* ticks that found an unserved mask */
 	uint64_t pc_ipiq_nest_max;    /* deepest wait-step drain nesting */
+	uint64_t pc_ipiq_nest_capped; /* wait steps at the cap: no drain */
+	uint64_t pc_ipiq_spilled;     /* sends at the cap put in the spill */
+	uint64_t pc_ipiq_spill_max;   /* most spilled messages at once */
 };
 
 struct globaldata {

@@ -14,6 +14,14 @@
 
 struct globaldata;
 
+/*
+ * How deep wait-step drains may nest on one CPU (a message that waits on
+ * a full FIFO drains, runs a message that waits, ...).  Each level costs
+ * a few hundred bytes of the current stack.  At the cap a send to a full
+ * FIFO goes to the CPU's spill instead of waiting (lwkt_ipiq.c header).
+ */
+#define LWKT_IPIQ_NEST_MAX 4
+
 /* Allocate every CPU pair's FIFO; called once the CPU count is known. */
 void lwkt_ipiq_init(int ncpus);
 /*
