@@ -115,11 +115,11 @@ BOOTOPT_DECLARE(
     "fault injection: lose the wakeup of every Nth IPI-queue message");
 BOOTOPT_DECLARE(ipiq_stall, "ipiq.stall",
                 "CPU,MS: the ipiq watchdog test stalls CPU for MS ms");
-BOOTOPT_DECLARE(ipiq_lose_ipi, "ipiq.lose_ipi",
-                "fault injection: do not send every Nth hardware IPI the "
-                "queues ask for (the tick's safety drain must recover)");
-BOOTOPT_DECLARE(ipiq_no_safety_drain, "ipiq.no_safety_drain",
-                "debug: 1 = the timer tick does not drain the IPI queues");
+BOOTOPT_INT(lwkt_ipiq_lose_ipi, "ipiq.lose_ipi", 0, 0, 1 << 30,
+            "fault injection: do not send every Nth hardware IPI the "
+            "queues ask for (the tick's safety drain must recover)");
+BOOTOPT_BOOL(lwkt_ipiq_no_safety_drain, "ipiq.no_safety_drain", false,
+             "debug: 1 = the timer tick does not drain the IPI queues");
 
 #define WATCHDOG_WARN_NS  (1 * NS_PER_S)
 #define WATCHDOG_PANIC_NS (10 * NS_PER_S)
@@ -128,9 +128,7 @@ int lwkt_ipiq_debug_drop;             /* drop every Nth message (tests only) */
 int lwkt_ipiq_stall_cpu = -1;         /* ipiq.stall: CPU to stall */
 int lwkt_ipiq_stall_ms;               /* ipiq.stall: for how long */
 uint64_t lwkt_ipiq_watchdog_warnings; /* watchdog warnings printed */
-int lwkt_ipiq_lose_ipi;               /* ipiq.lose_ipi: lose every Nth IPI */
 uint64_t lwkt_ipiq_lost_ipis;         /* IPIs lost by ipiq.lose_ipi */
-int lwkt_ipiq_no_safety_drain;        /* ipiq.no_safety_drain */
 static uint64_t ipiq_ipis_wanted;     /* IPIs asked for (ipiq.lose_ipi) */
 static int ipiq_ncpus;                /* CPUs with FIFOs */
 
@@ -225,10 +223,6 @@ lwkt_ipiq_bootopts(void)
 		kprintf("ipiq: fault injection: dropping the wakeup of every "
 		        "%dth message\n",
 		        lwkt_ipiq_debug_drop);
-	lwkt_ipiq_lose_ipi =
-	    (int)bootopt_get_u64("ipiq.lose_ipi", 0, 0, 1u << 30);
-	lwkt_ipiq_no_safety_drain =
-	    bootopt_get_bool("ipiq.no_safety_drain", false);
 	if (lwkt_ipiq_lose_ipi != 0)
 		kprintf("ipiq: fault injection: losing every %dth hardware "
 		        "IPI\n",

@@ -71,8 +71,8 @@ extern int lwkt_ipiq_debug_drop; /* fault injection: drop every Nth */
 extern int lwkt_ipiq_stall_cpu;  /* ipiq.stall CPU, or -1 */
 extern int lwkt_ipiq_stall_ms;   /* ipiq.stall duration */
 extern uint64_t lwkt_ipiq_watchdog_warnings; /* warnings so far */
-extern int lwkt_ipiq_lose_ipi;        /* fault injection: lose every Nth IPI */
-extern uint64_t lwkt_ipiq_lost_ipis;  /* hardware IPIs lost on purpose */
-extern int lwkt_ipiq_no_safety_drain; /* 1: the tick does not drain */
+extern int lwkt_ipiq_lose_ipi;         /* fault injection: lose every Nth IPI */
+extern uint64_t lwkt_ipiq_lost_ipis;   /* hardware IPIs lost on purpose */
+extern bool lwkt_ipiq_no_safety_drain; /* the tick does not drain */
 
 #endif /* !_SYS_LWKT_IPIQ_H_ */
