@@ -60,6 +60,14 @@ boot ipiq-stall    --smp 8 --cmdline "test=ipiq ipiq.stall=1,1500" \
 # Dropping every message must be caught (the watchdog panics).
 boot ipiq-drop     --smp 8 --cmdline "test=ipiq ipiq.drop=1" --expect fail \
                    --expect-line "stuck"
+# Lost wakeups: with every 5th hardware IPI of the queues never sent, the
+# timer tick's safety drain must still complete every message (busy
+# targets included); without the safety drain the watchdog must catch
+# the stalled queue.
+boot ipiq-lose-ipi --smp 4 --cmdline "test=ipiq,pmapmp ipiq.lose_ipi=5"
+boot ipiq-lose-nosafety --smp 4 \
+                   --cmdline "test=ipiq ipiq.lose_ipi=5 ipiq.no_safety_drain=1" \
+                   --expect fail --expect-line "stuck waiting for a message on"
 # A thread overflowing its stack hits its guard page: a clear panic.
 boot stack-overflow --smp 2 --cmdline "test=lwkt lwkt.overflow_test=1" \
                    --expect fail --expect-line "thread stack overflow"

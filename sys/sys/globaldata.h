@@ -47,6 +47,11 @@ struct pcpu_counters {
 	uint64_t pc_inval_deferred;   /* targets skipped: halted, flush later */
 	uint64_t pc_inval_idle_flush; /* deferred full flushes done on wakeup */
 	uint64_t pc_inval_wait_ns;    /* ns spent waiting for acks */
+	uint64_t pc_ipiq_safety;      /* ticks that found an unserved mask */
+	uint64_t pc_ipiq_nest_max;    /* deepest wait-step drain nesting */
+	uint64_t pc_ipiq_nest_capped; /* wait steps at the cap: no drain */
+	uint64_t pc_ipiq_spilled;     /* sends at the cap put in the spill */
+	uint64_t pc_ipiq_spill_max;   /* most spilled messages at once */
 };
 
 struct globaldata {
@@ -63,6 +68,7 @@ struct globaldata {
 	volatile int gd_ipi_draining; /* we are draining: no IPI needed */
 	volatile int gd_reqflags;     /* RQF_*: deferred work (thread.h) */
 	volatile int gd_spinlocks;    /* spin locks held: no preemption */
+	int gd_ipiq_nest; /* wait-step drains active (lwkt_ipiq.c) */
 };
 
 extern cpumask_t smp_active_mask; /* CPUs online: bits 0..ncpus-1 */

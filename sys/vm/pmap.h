@@ -87,6 +87,7 @@ struct pmap_inval_batch {
 	vm_offset_t ib_eva[PMAP_INVAL_NRANGES]; /* range ends (exclusive) */
 	uint64_t ib_npages;                     /* pages in the queued ranges */
 	struct pmap_inval_flight *ib_flight;    /* sent, awaiting acks */
+	uint64_t ib_flight_gen;                 /* ib_flight's fl_gen then */
 	struct vm_page *ib_free;                /* free after the next flush */
 	struct vm_page *ib_free_flight;         /* free when ib_flight acks */
 	uint64_t ib_nmod;     /* changed PTEs that were dirty */
