@@ -95,16 +95,16 @@ boot maxcpu-overflow --machine pc --smp 72 --mem 1G \
 # The shootdown tests must see a missing remote flush: with it skipped
 # they report stale TLB entries, and without waiting for acks the exact
 # message counts break.  (Proves the tests can see the bug they test.)
-boot pmap-skip-remote --smp 8 --cmdline "test=pmapmp pmap.skip_remote=1" \
+boot pmap-skip-remote --smp 8 --cmdline "test=pmapmp pmap.bug=no_remote" \
                    --expect fail --expect-line "stale TLB"
-boot pmap-nowait   --smp 8 --cmdline "test=pmapmp pmap.nowait=1" \
+boot pmap-nowait   --smp 8 --cmdline "test=pmapmp pmap.bug=no_wait" \
                    --expect fail
 # The shootdown stress suite (sys/vm/pmap_stress.c): every scenario for
 # 1 s must find nothing; with remote flushes skipped it must find stale
 # reads (proves the suite can see the bug it hunts).
 boot stress        --smp 8 --cmdline "test=none stress=all stress.seconds=1"
 boot stress-skip-remote --smp 8 \
-                   --cmdline "test=none stress=remap,kernel stress.seconds=2 pmap.skip_remote=1" \
+                   --cmdline "test=none stress=remap,kernel stress.seconds=2 pmap.bug=no_remote" \
                    --expect fail --expect-line "stress: .*stale read on cpu"
 # ---------------------------------------------------------------------
 

@@ -110,11 +110,10 @@
 #include <sys/systm.h>
 #include <sys/thread.h>
 
-BOOTOPT_DECLARE(
-    ipiq_drop, "ipiq.drop",
-    "fault injection: lose the wakeup of every Nth IPI-queue message");
-BOOTOPT_DECLARE(ipiq_stall, "ipiq.stall",
-                "CPU,MS: the ipiq watchdog test stalls CPU for MS ms");
+BOOTOPT_INT(lwkt_ipiq_debug_drop, "ipiq.drop", 0, 0, 1 << 30,
+            "fault injection: lose the wakeup of every Nth IPI-queue message");
+static BOOTOPT_STR(ipiq_stall, "ipiq.stall",
+                   "CPU,MS: the ipiq watchdog test stalls CPU for MS ms");
 BOOTOPT_INT(lwkt_ipiq_lose_ipi, "ipiq.lose_ipi", 0, 0, 1 << 30,
             "fault injection: do not send every Nth hardware IPI the "
             "queues ask for (the tick's safety drain must recover)");
@@ -124,7 +123,6 @@ BOOTOPT_BOOL(lwkt_ipiq_no_safety_drain, "ipiq.no_safety_drain", false,
 #define WATCHDOG_WARN_NS  (1 * NS_PER_S)
 #define WATCHDOG_PANIC_NS (10 * NS_PER_S)
 
-int lwkt_ipiq_debug_drop;             /* drop every Nth message (tests only) */
 int lwkt_ipiq_stall_cpu = -1;         /* ipiq.stall: CPU to stall */
 int lwkt_ipiq_stall_ms;               /* ipiq.stall: for how long */
 uint64_t lwkt_ipiq_watchdog_warnings; /* watchdog warnings printed */
@@ -175,7 +173,7 @@ ipiq_hold(void)
 
 	if (td != NULL)
 		td->td_critcount++;
-	__asm__ volatile("" ::: "memory");
+	cpu_ccfence();
 }
 
 static void
@@ -183,7 +181,7 @@ ipiq_unhold(uint64_t flags)
 {
 	struct thread *td = curthread;
 
-	__asm__ volatile("" ::: "memory");
+	cpu_ccfence();
 	if (td == NULL)
 		return;
 	if (--td->td_critcount == 0 && (flags & INTR_ON) &&
@@ -200,15 +198,13 @@ lwkt_ipiq_bootopts(void)
 {
 	char buf[24];
 
-	lwkt_ipiq_debug_drop =
-	    (int)bootopt_get_u64("ipiq.drop", 0, 0, 1u << 30);
-	if (bootopt_list_next("ipiq.stall", 0, buf, sizeof(buf)) >= 0) {
+	if (optlist_item(ipiq_stall, 0, buf, sizeof(buf)) >= 0) {
 		const char *p = buf;
 		int cpu = 0, ms = 0;
 
 		while (*p >= '0' && *p <= '9')
 			cpu = cpu * 10 + (*p++ - '0');
-		if (bootopt_list_next("ipiq.stall", 1, buf, sizeof(buf)) >= 0)
+		if (optlist_item(ipiq_stall, 1, buf, sizeof(buf)) >= 0)
 			for (p = buf; *p >= '0' && *p <= '9'; p++)
 				ms = ms * 10 + (*p - '0');
 		if (cpu < ncpus && ms > 0) {

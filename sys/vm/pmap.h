@@ -103,6 +103,12 @@ void pmap_inval_batch_init(struct pmap_inval_batch *b, struct pmap *pm);
  * already stop the kernel (0 otherwise).
  */
 int pmap_sanitizer_summary(void);
+/*
+ * The page at pa goes back to the allocator (vm_page_free): with the TLB
+ * sanitizer on, no CPU may still translate to it or walk it as a page
+ * table.  Nothing otherwise.
+ */
+void pmap_page_free_check(vm_paddr_t pa);
 void pmap_remove_batch(struct pmap *pm, vm_offset_t sva, vm_offset_t eva,
                        struct pmap_inval_batch *b);
 void pmap_protect_batch(struct pmap *pm, vm_offset_t sva, vm_offset_t eva,
@@ -116,8 +122,6 @@ void pmap_inval_batch_defer_free(struct pmap_inval_batch *b, vm_paddr_t pa);
 /* Tunables (boot options in pmap_inval.c; benchmarks may change them). */
 extern int pmap_inval_ceiling;     /* pages above which a flush is total */
 extern int pmap_inval_idle_defer;  /* halted CPUs flush on wakeup */
-extern int pmap_inval_skip_remote; /* debug: send no remote flushes */
-extern int pmap_inval_nowait;      /* debug: do not wait for acks */
 
 /* One step of a page-table walk, for debuggers and tests. */
 struct pmap_walk {

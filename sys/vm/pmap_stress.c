@@ -27,7 +27,7 @@
  * after a completed RW -> RO protect its write probe (cpu_touch: one
  * locked add of 0, so it never changes the data) succeeds.  Each of
  * these is counted as a violation and printed with CPU, VA, expected and
- * seen values.  With pmap.skip_remote=1 every reader CPU keeps its stale
+ * seen values.  With pmap.bug=no_remote every reader CPU keeps its stale
  * entries, so the suite reports stale reads at once (a boot row checks
  * this).  ptpage additionally checks that page-table pages unlinked by a
  * removal are still allocated until the batch's wait returns, and reuses

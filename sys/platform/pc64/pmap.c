@@ -536,3 +536,16 @@ pmap_sanitizer_summary(void)
 	return 0;
 #endif
 }
+
+void
+pmap_page_free_check(vm_paddr_t pa)
+{
+#ifdef TLBSAN
+	if (__predict_false(tlbsan_on)) {
+		tlbsan_check_frame(pa, "vm_page_free (a frame)");
+		tlbsan_check_ptpage(pa, "vm_page_free (a page table)");
+	}
+#else
+	(void)pa;
+#endif
+}
