@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+"""Model-check the shootdown and IPI-queue protocols with SPIN.
+
+    test/model/run-models.py [--build DIR] [--list] [NAME...]
+
+Every entry of CHECKS below is one KTAP test: a Promela model under
+test/model/ compiled with a set of -D flags.  A "verified" entry must
+finish an exhaustive search with 0 errors (and without hitting the depth
+or memory limit, which would make the search incomplete); a
+"counterexample" entry is a mutant that mirrors a real mistake and must
+make SPIN report an error.  For a mutant the error trail is replayed and
+its "MSC:" printf lines (which name the CPU and the C function each step
+models) are printed as a short trace.  NAME arguments select entries by
+name.  Output is KTAP version 1 ending in "N passed, N failed".
+
+Everything generated (pan.c, pan, trails) lives in build/model/NAME/.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+MODELS = os.path.join(TOP, "test", "model")
+
+# pan: exhaustive safety search (assertions, invalid end states).  MEMLIM
+# bounds memory (MiB); -m bounds the depth, and hitting it counts as a
+# failure for a model that must verify.
+PAN_CFLAGS = ["-O2", "-w", "-DSAFETY", "-DMEMLIM=2048", "-DVECTORSZ=2048"]
+PAN_DEPTH = 20000
+TRACE_LINES = 30
+
+# (name, model file, -D flags, expected result)
+CHECKS = [
+    ("pmap_active", "pmap_active.pml", [], "verified"),
+    ("pmap_active/CLEAR_BEFORE_CR3", "pmap_active.pml",
+     ["MUTANT_CLEAR_BEFORE_CR3"], "counterexample"),
+    ("pmap_active/CR3_BEFORE_SET", "pmap_active.pml",
+     ["MUTANT_CR3_BEFORE_SET"], "counterexample"),
+    ("pmap_active/SNAPSHOT_FIRST", "pmap_active.pml",
+     ["MUTANT_SNAPSHOT_FIRST"], "counterexample"),
+    ("pmap_active/KERNEL_CR3_FLUSH", "pmap_active.pml",
+     ["MUTANT_KERNEL_CR3_FLUSH"], "counterexample"),
+    ("pmap_active/NOWAIT", "pmap_active.pml", ["MUTANT_NOWAIT"],
+     "counterexample"),
+]
+
+
+def run(cmd, cwd, timeout=600):
+    p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    return p.returncode, p.stdout
+
+
+def num(pattern, text, conv=int):
+    m = re.search(pattern, text)
+    return conv(m.group(1)) if m else None
+
+
+def trace(text):
+    """The MSC lines of a replayed trail and the violation, shortened."""
+    steps = []
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("MSC: "):
+            steps.append(s[5:])
+        elif "assertion violated" in s or "invalid end state" in s:
+            steps.append("=> " + re.sub(r"^spin: \S+ ", "", s))
+        elif s.startswith("spin: text of failed assertion"):
+            steps.append("   " + s[len("spin: text of failed "):])
+    if len(steps) > TRACE_LINES:
+        cut = len(steps) - TRACE_LINES + 1
+        steps = ["... (%d earlier steps)" % cut] + steps[cut:]
+    return steps
+
+
+def check(name, model, defs, expect, build):
+    """Returns (ok, summary line, diagnostic lines)."""
+    work = os.path.join(build, name.replace("/", "-"))
+    os.makedirs(work, exist_ok=True)
+    src = os.path.join(MODELS, model)
+    dflags = ["-D" + d for d in defs]
+    t0 = time.time()
+    rc, out = run(["spin"] + dflags + ["-a", src], work)
+    if rc != 0:
+        return False, "spin -a failed", out.splitlines()[-10:]
+    cflags = list(PAN_CFLAGS)
+    rc, out = run(["gcc"] + cflags + ["-o", "pan", "pan.c"], work)
+    if rc != 0:
+        return False, "gcc pan.c failed", out.splitlines()[-10:]
+    trail = os.path.basename(src) + ".trail"
+    if os.path.exists(os.path.join(work, trail)):
+        os.unlink(os.path.join(work, trail))
+    rc, out = run(["./pan", "-m%d" % PAN_DEPTH], work)
+    secs = time.time() - t0
+    errors = num(r"errors: (\d+)", out)
+    states = num(r"(\d+) states, stored", out)
+    pan_s = num(r"elapsed time ([\d.e+]+) seconds", out, float)
+    incomplete = ("max search depth too small" in out
+                  or "out of memory" in out or "depth limit" in out)
+    stats = "%s states, %.2f s search, %.1f s total" % (
+        states, pan_s if pan_s is not None else -1.0, secs)
+    if errors is None:
+        return False, "pan did not finish: " + stats, out.splitlines()[-10:]
+    if expect == "verified":
+        if errors == 0 and not incomplete:
+            return True, "verified, " + stats, []
+        diag = ["search incomplete (depth or memory limit)"] if incomplete \
+            else []
+        if errors:
+            rc, rep = run(["spin", "-t", "-k", trail] + dflags + [src], work)
+            diag += ["unexpected counterexample:"] + trace(rep)
+        return False, "NOT verified, " + stats, diag
+    if errors == 0:
+        return False, "mutant NOT caught (no counterexample), " + stats, []
+    rc, rep = run(["spin", "-t", "-k", trail] + dflags + [src], work)
+    return True, "counterexample, " + stats, trace(rep)
+
+
+def main(argv):
+    build = os.path.join(TOP, "build", "model")
+    names = []
+    args = list(argv)
+    while args:
+        a = args.pop(0)
+        if a == "--build" and args:
+            build = os.path.abspath(args.pop(0))
+        elif a == "--list":
+            for c in CHECKS:
+                print("%-40s %s" % (c[0], c[3]))
+            return 0
+        elif a.startswith("-"):
+            print(__doc__.strip(), file=sys.stderr)
+            return 2
+        else:
+            names.append(a)
+    checks = [c for c in CHECKS
+              if not names or c[0] in names or c[0].split("/")[0] in names]
+    unknown = [n for n in names
+               if not any(n in (c[0], c[0].split("/")[0]) for c in CHECKS)]
+    if unknown:
+        print("run-models: unknown check(s): %s (see --list)" %
+              " ".join(unknown), file=sys.stderr)
+        return 2
+    try:
+        run(["spin", "-V"], TOP)
+    except FileNotFoundError:
+        print("run-models: spin is not installed (tools/deps.sh model)",
+              file=sys.stderr)
+        return 2
+    print("KTAP version 1")
+    print("1..%d" % len(checks))
+    npass = nfail = 0
+    t0 = time.time()
+    for i, (name, model, defs, expect) in enumerate(checks, 1):
+        try:
+            ok, summary, diag = check(name, model, defs, expect, build)
+        except subprocess.TimeoutExpired:
+            ok, summary, diag = False, "timed out", []
+        print("# %s: %s" % (name, summary))
+        for line in diag:
+            print("#   " + line)
+        print("%s %d %s" % ("ok" if ok else "not ok", i, name))
+        sys.stdout.flush()
+        if ok:
+            npass += 1
+        else:
+            nfail += 1
+    print("# model checking took %.1f s" % (time.time() - t0))
+    print("%d passed, %d failed" % (npass, nfail))
+    return 0 if nfail == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
