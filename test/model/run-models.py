@@ -46,6 +46,15 @@ CHECKS = [
      ["MUTANT_KERNEL_CR3_FLUSH"], "counterexample"),
     ("pmap_active/NOWAIT", "pmap_active.pml", ["MUTANT_NOWAIT"],
      "counterexample"),
+    ("idle_defer", "idle_defer.pml", [], "verified"),
+    ("idle_defer/NO_RECHECK", "idle_defer.pml", ["MUTANT_NO_RECHECK"],
+     "counterexample"),
+    ("idle_defer/WAKE_ORDER", "idle_defer.pml", ["MUTANT_WAKE_ORDER"],
+     "counterexample"),
+    ("idle_defer/PLAIN_STORE", "idle_defer.pml", ["MUTANT_PLAIN_STORE"],
+     "counterexample"),
+    ("idle_defer/NO_TRAP_WAKEUP", "idle_defer.pml",
+     ["MUTANT_NO_TRAP_WAKEUP"], "counterexample"),
 ]
 
 
