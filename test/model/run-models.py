@@ -55,6 +55,18 @@ CHECKS = [
      "counterexample"),
     ("idle_defer/NO_TRAP_WAKEUP", "idle_defer.pml",
      ["MUTANT_NO_TRAP_WAKEUP"], "counterexample"),
+    ("flight_free", "flight_free.pml", [], "verified"),
+    ("flight_free/FREE_BEFORE_ACK", "flight_free.pml",
+     ["MUTANT_FREE_BEFORE_ACK"], "counterexample"),
+    ("flight_free/ACK_BEFORE_FLUSH", "flight_free.pml",
+     ["MUTANT_ACK_BEFORE_FLUSH"], "counterexample"),
+    ("flight_free/PENDMASK_LAST", "flight_free.pml",
+     ["MUTANT_PENDMASK_LAST"],
+     "counterexample"),
+    ("flight_free/ALLOC_ON_PENDING", "flight_free.pml",
+     ["MUTANT_ALLOC_ON_PENDING"], "counterexample"),
+    ("flight_free/NO_PDE_INVAL", "flight_free.pml", ["MUTANT_NO_PDE_INVAL"],
+     "counterexample"),
 ]
 
 
@@ -97,6 +109,8 @@ def check(name, model, defs, expect, build):
     if rc != 0:
         return False, "spin -a failed", out.splitlines()[-10:]
     cflags = list(PAN_CFLAGS)
+    if expect == "counterexample":
+        cflags.append("-DBFS")  # the shortest trail: a readable trace
     rc, out = run(["gcc"] + cflags + ["-o", "pan", "pan.c"], work)
     if rc != 0:
         return False, "gcc pan.c failed", out.splitlines()[-10:]
