@@ -114,7 +114,7 @@ deps-gdb:
 
 # make test: everything CI runs, summed into one closing line.
 test:
-	@tools/deps.sh build qemu host bochs gdb format
+	@tools/deps.sh build qemu host bochs gdb format model
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory KERNCONF=TINYFIFO all
 	@$(MAKE) --no-print-directory KERNCONF=MAXCPU64 all
@@ -122,6 +122,7 @@ test:
 	    "bochs=$(MAKE) --no-print-directory -s test-bochs" \
 	    "gdb=$(MAKE) --no-print-directory -s test-gdb" \
 	    "bench=$(MAKE) --no-print-directory -s bench-smoke" \
+	    "model=$(MAKE) --no-print-directory -s test-model" \
 	    "format=tools/format-check.sh"
 
 test-host:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages a task needs, and only those that are missing.
 #
-#   tools/deps.sh GROUP...      GROUP: build qemu bochs host plot gdb format
+#   tools/deps.sh GROUP...      GROUP: build qemu bochs host plot gdb format model
 #
 # A fresh machine (CI included) has none of the tools this project builds
 # and boots with, so every entry point that needs one calls this first
@@ -22,7 +22,7 @@ set -euo pipefail
 
 usage() {
 	echo "usage: $0 GROUP..." >&2
-	echo "groups: build qemu bochs host plot gdb format" >&2
+	echo "groups: build qemu bochs host plot gdb format model" >&2
 	exit 2
 }
 
@@ -36,6 +36,7 @@ group_packages() {
 	plot) echo gnuplot-nox ;;
 	gdb) echo gdb ;;
 	format) echo clang-format ;;
+	model) echo spin gcc ;;
 	*) return 1 ;;
 	esac
 }
@@ -48,6 +49,7 @@ group_commands() {
 	plot) echo gnuplot ;;
 	gdb) echo gdb ;;
 	format) echo clang-format ;;
+	model) echo spin gcc ;;
 	*) return 1 ;;
 	esac
 }

@@ -107,6 +107,7 @@ end:
 inline free_pages(freef)
 {
 	atomic {
+		printf("MSC: CPU0 free_list: frees F and T\n");
 		t = 0;
 		do
 		:: t < NCPU ->
@@ -114,8 +115,7 @@ inline free_pages(freef)
 			assert(!pdc[t]);
 			t++
 		:: else -> break
-		od;
-		printf("MSC: CPU0 free_list: frees F and T\n")
+		od
 	}
 }
 
@@ -150,12 +150,12 @@ proctype initiator()
 #else
 			atomic { refs == 0 -> refs = 1;
 #endif
+				printf("MSC: CPU0 flight_alloc: claims the record\n");
 				t = 1;
 				do
 				:: t < NCPU -> assert(!touch[t]); t++
 				:: else -> break
-				od;
-				printf("MSC: CPU0 flight_alloc: claims the record\n") };
+				od };
 			atomic { pending = NCPU - 1; refs = NCPU;
 				t = 1;
 				do
