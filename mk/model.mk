@@ -14,5 +14,5 @@ MODELS ?=
 
 .PHONY: test-model
 test-model:
-	@tools/deps.sh model
+	@tools/deps.sh model python
 	@/usr/bin/python3 test/model/run-models.py $(MODELS)

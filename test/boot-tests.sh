@@ -73,6 +73,13 @@ boot panic-ipi     --smp 4 --cmdline "test=none panic.test=ipi" --expect fail \
                    --expect-line "cpu 3 \(stopped by IPI\): APIC ID 3, thread \"idle3\""
 boot panic-nmi     --smp 4 --cmdline "test=none panic.test=nmi" --expect fail \
                    --expect-line "cpu 2 \(stopped by NMI\): APIC ID 2, thread \"panic.spin\""
+# Every kernel config boots at least once.  DEBUG: the heavier
+# consistency checks (INVARIANT_SUPPORT, DEBUG_KMALLOC) on the test suites.
+boot debug         --elf "$top/build/DEBUG/kernel.elf" --cmdline "test=all"
+# MINIMAL: no options KTEST, so no test code at all: it must still boot
+# every CPU and end with its empty plan and the counters.
+boot minimal       --smp 4 --elf "$top/build/MINIMAL/kernel.elf" --cmdline "" \
+                   --expect-line "lacks options KTEST"
 # More CPUs than MAXCPU (conf/MAXCPU64 on 72 CPUs): use 64, warn, run.
 boot maxcpu-overflow --machine pc --smp 72 --mem 1G \
                    --elf "$top/build/MAXCPU64/kernel.elf" --cmdline "test=smp" \

@@ -10,6 +10,7 @@
  * alltraps also builds a fake frame-pointer link (rbp -> saved rip) so a
  * backtrace taken inside trap() walks through the interrupted code.
  */
+#include "assym.h"
 #include <machine/asmdefs.h>
 
 /* The CPU pushes an error code for vectors 8, 10-14, 17, 21, 29, 30. */
@@ -41,25 +42,25 @@ idt_vectors_start:
 	.text
 	.balign	16
 alltraps:
-	subq	$(15 * 8), %rsp
-	movq	%rax, 0(%rsp)
-	movq	%rbx, 8(%rsp)
-	movq	%rcx, 16(%rsp)
-	movq	%rdx, 24(%rsp)
-	movq	%rsi, 32(%rsp)
-	movq	%rdi, 40(%rsp)
-	movq	%rbp, 48(%rsp)
-	movq	%r8, 56(%rsp)
-	movq	%r9, 64(%rsp)
-	movq	%r10, 72(%rsp)
-	movq	%r11, 80(%rsp)
-	movq	%r12, 88(%rsp)
-	movq	%r13, 96(%rsp)
-	movq	%r14, 104(%rsp)
-	movq	%r15, 112(%rsp)
+	subq	$TF_TRAPNO, %rsp			/* room for the registers */
+	movq	%rax, TF_RAX(%rsp)
+	movq	%rbx, TF_RBX(%rsp)
+	movq	%rcx, TF_RCX(%rsp)
+	movq	%rdx, TF_RDX(%rsp)
+	movq	%rsi, TF_RSI(%rsp)
+	movq	%rdi, TF_RDI(%rsp)
+	movq	%rbp, TF_RBP(%rsp)
+	movq	%r8, TF_R8(%rsp)
+	movq	%r9, TF_R9(%rsp)
+	movq	%r10, TF_R10(%rsp)
+	movq	%r11, TF_R11(%rsp)
+	movq	%r12, TF_R12(%rsp)
+	movq	%r13, TF_R13(%rsp)
+	movq	%r14, TF_R14(%rsp)
+	movq	%r15, TF_R15(%rsp)
 	cld
 	/* Fake frame: [rbp] = interrupted rbp, [rbp+8] = interrupted rip. */
-	pushq	(17 * 8)(%rsp)			/* tf_rip */
+	pushq	TF_RIP(%rsp)			/* tf_rip */
 	pushq	%rbp
 	movq	%rsp, %rbp
 	leaq	16(%rsp), %rdi			/* the trapframe */
@@ -69,22 +70,22 @@ alltraps:
 	call	trap
 	movq	%rbx, %rsp
 	addq	$16, %rsp
-	movq	0(%rsp), %rax
-	movq	8(%rsp), %rbx
-	movq	16(%rsp), %rcx
-	movq	24(%rsp), %rdx
-	movq	32(%rsp), %rsi
-	movq	40(%rsp), %rdi
-	movq	48(%rsp), %rbp
-	movq	56(%rsp), %r8
-	movq	64(%rsp), %r9
-	movq	72(%rsp), %r10
-	movq	80(%rsp), %r11
-	movq	88(%rsp), %r12
-	movq	96(%rsp), %r13
-	movq	104(%rsp), %r14
-	movq	112(%rsp), %r15
-	addq	$(17 * 8), %rsp			/* registers, trapno, err */
+	movq	TF_RAX(%rsp), %rax
+	movq	TF_RBX(%rsp), %rbx
+	movq	TF_RCX(%rsp), %rcx
+	movq	TF_RDX(%rsp), %rdx
+	movq	TF_RSI(%rsp), %rsi
+	movq	TF_RDI(%rsp), %rdi
+	movq	TF_RBP(%rsp), %rbp
+	movq	TF_R8(%rsp), %r8
+	movq	TF_R9(%rsp), %r9
+	movq	TF_R10(%rsp), %r10
+	movq	TF_R11(%rsp), %r11
+	movq	TF_R12(%rsp), %r12
+	movq	TF_R13(%rsp), %r13
+	movq	TF_R14(%rsp), %r14
+	movq	TF_R15(%rsp), %r15
+	addq	$TF_RIP, %rsp			/* registers, trapno, err */
 	iretq
 
 /*
@@ -105,16 +106,16 @@ cpu_probe:
 	pushfq
 	cli
 	leaq	1f(%rip), %rax
-	movq	%rax, %gs:8			/* gd_onfault */
+	movq	%rax, %gs:GD_ONFAULT
 	movq	(%rdi), %rax
 	testl	%esi, %esi
 	jz	2f
 	movq	%rax, (%rdi)
-2:	movq	$0, %gs:8
+2:	movq	$0, %gs:GD_ONFAULT
 	popfq
 	xorl	%eax, %eax
 	ret
-1:	movq	$0, %gs:8
+1:	movq	$0, %gs:GD_ONFAULT
 	popfq
 	movl	$-1, %eax
 	ret

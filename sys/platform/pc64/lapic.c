@@ -154,7 +154,7 @@ lapic_setup_bsp(vm_paddr_t lapic_pa)
 	lapic_x2apic = (r[2] & CPUID1_ECX_X2APIC) != 0 &&
 	               !(mode != NULL && strcmp(mode, "xapic") == 0);
 	if (!lapic_x2apic)
-		lapic_mmio = pmap_mapdev(lapic_pa, 4096);
+		lapic_mmio = pmap_mapdev(lapic_pa, PAGE_SIZE);
 	intr_register(LAPIC_TIMER_VECTOR, lapic_timer_intr);
 	intr_register(LAPIC_SPURIOUS_VECTOR, lapic_spurious_intr);
 	intr_register(LAPIC_ERROR_VECTOR, lapic_error_intr);

@@ -140,8 +140,11 @@ pmap_inval_init(struct pmap *kpm)
 void
 pmap_inval_batch_init(struct pmap_inval_batch *b, struct pmap *pm)
 {
+	static uint64_t batch_seq; /* numbers batches from 1 */
+
 	memset(b, 0, sizeof(*b));
 	b->ib_pmap = pm;
+	b->ib_seq = __atomic_add_fetch(&batch_seq, 1, __ATOMIC_RELAXED);
 }
 
 void

@@ -28,6 +28,7 @@
 #include <sys/systm.h>
 #include <sys/thread.h>
 #include <vm/pmap.h>
+#include <vm/pmap_msg.h>
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 
@@ -787,6 +788,40 @@ pmapmp_protect_keeps_dirty_bits(struct ktest *t)
 }
 
 /*
+ * pmap_enter of the frame a page already has keeps A and D: they are
+ * that frame's history.  With the same rights no invalidation is done,
+ * so a TLB entry cached as dirty would survive a cleared D and later
+ * writes would never set it again.  Another frame starts clear.
+ */
+static void
+pmapmp_enter_keeps_ad(struct ktest *t)
+{
+	const pt_entry_t ad = PG_A | PG_M;
+	struct pmap *pm = pmap_create();
+	vm_paddr_t f = frame_alloc(0), g = frame_alloc(0);
+
+	KT_ASSERT(t, pm != NULL && f != 0 && g != 0);
+	KT_ASSERT_EQ(t, pmap_enter(pm, UVA_BASE, f, RW, 0), 0);
+	lwkt_set_pmap(pm);
+	*(volatile uint64_t *)UVA_BASE = 1; /* the walk sets A and D */
+	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & ad, ad);
+	KT_EXPECT_EQ(t, pmap_enter(pm, UVA_BASE, f, RW, 0), 0);
+	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & ad, ad);
+	*(volatile uint64_t *)UVA_BASE = 2;
+	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & PG_M, PG_M);
+	/* Same frame, fewer rights: invalidated, still dirty. */
+	KT_EXPECT_EQ(t, pmap_enter(pm, UVA_BASE, f, VM_PROT_READ, 0), 0);
+	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & ad, ad);
+	KT_EXPECT_EQ(t, cpu_probe((void *)UVA_BASE, 1), -1);
+	KT_EXPECT_EQ(t, pmap_enter(pm, UVA_BASE, g, RW, 0), 0);
+	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & ad, 0);
+	lwkt_set_pmap(NULL);
+	pmap_destroy(pm);
+	frame_free(f);
+	frame_free(g);
+}
+
+/*
  * Several CPUs enter and remove overlapping pages of one pmap at once,
  * so page-table pages are linked, held and reaped concurrently; at the
  * end everything is gone: no leaked or doubly freed table page.
@@ -943,5 +978,6 @@ KTEST_SUITE(pmapmp, "pmapmp", NULL, NULL, KTEST_CASE(pmapmp_extract),
             KTEST_CASE(pmapmp_defer_free_frame),
             KTEST_CASE(pmapmp_qenter_qremove),
             KTEST_CASE(pmapmp_protect_keeps_dirty_bits),
+            KTEST_CASE(pmapmp_enter_keeps_ad),
             KTEST_CASE(pmapmp_concurrent_enter_remove),
             KTEST_CASE(pmapmp_msg_service), KTEST_CASE(pmapmp_measure_ceiling));

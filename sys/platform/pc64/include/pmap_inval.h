@@ -1,7 +1,7 @@
 /*
- * TLB shootdown internals shared by pmap.c, trap.c and mp_machdep.c
- * (sys/platform/pc64/pmap_inval.c).  The batch API itself is in
- * <vm/pmap.h>.
+ * TLB shootdown internals shared by pmap.c, pmap_user.c, trap.c and
+ * mp_machdep.c (sys/platform/pc64/pmap_inval.c).  The batch API itself is
+ * in <vm/pmap.h>.
  */
 #ifndef _MACHINE_PMAP_INVAL_H_
 #define _MACHINE_PMAP_INVAL_H_
