@@ -1,44 +1,55 @@
 /*
  * flight_free.pml - flight records and deferred frees of a shootdown
  * (sys/platform/pc64/pmap_inval.c: pmap_inval_batch_flush, flight_alloc,
- * pmap_inval_ipi, wait_flight, free_list; pmap.c: pmap_remove freeing an
- * emptied page-table page through pmap_inval_batch_defer_free).
+ * flight_done, pmap_inval_ipi, wait_flight, free_list; pmap_user.c:
+ * pmap_remove freeing an emptied page-table page through
+ * pmap_inval_batch_defer_free), as changed by the ipiqfix work: a record
+ * is busy exactly while fl_pending != 0, the initiator holds no
+ * reference, and a batch remembers (record, fl_gen).
  *
- * CPU 0 runs ROUNDS rounds of: map a page-table page T (a PDE) holding a
- * PTE for frame F (or no valid PTE), then remove it: clear the PTE (queue
- * its page, defer F), clear the PDE (defer T and queue one page of its
- * span), flush the batch with a record from a pool of NFLIGHT records,
- * wait, and free F and T.  CPUs 1..NCPU-1 stay on the pmap and serve the
- * messages (pmap_inval_ipi).  A walker per CPU may at any moment cache
- * the PDE (paging-structure cache) while it is in memory, and fill the
- * TLB from a PDE in memory or in that cache while the PTE is valid.
- * INVLPG of an address of T's span drops both.
+ * CPU 0 runs two batches A and B (a CPU may hold several unwaited
+ * batches).  Batch X maps a page-table page
+ * T[X] (a PDE) with a PTE for frame F[X] or with no valid PTE, then
+ * removes it: clears the PTE (queues its page, defers F[X]), clears the
+ * PDE (defers T[X], queues one page of its span), and flushes with a
+ * record claimed from a pool of ONE record, so B's claim must wait until
+ * every target has acknowledged A (draining its own queues meanwhile).
+ * wait_flight(A) and wait_flight(B), each freeing its batch's pages, run
+ * in any order, A's before or after B's flush.
+ * CPUs 1..NCPU-1 stay on the pmap and serve the messages.  A walker per
+ * CPU may at any moment cache a PDE that is in memory (paging-structure
+ * cache) and fill the TLB from a PDE in memory or in that cache while the
+ * PTE is valid; INVLPG of an address of T[X]'s span drops both.
  *
  * Invariants (asserts):
- *   - free_list: no CPU holds a TLB entry for F, nor a cached PDE
- *     pointing at T, when F or T is freed (no frame or table page is
+ *   - free_list: no CPU holds a TLB entry for F[X] nor a cached PDE
+ *     pointing at T[X] when they are freed (no frame or table page is
  *     reused while any CPU may still translate through it);
  *   - flight_alloc: no target is between reading the record and its last
- *     access (the fl_refs decrement) when the record is claimed again;
- *   - no invalid end state (the initiator always finishes).
+ *     access (the fl_pending decrement) when the record is claimed again;
+ *   - no invalid end state (every wait ends).
  *
  * Ordering: the record fields are written before the FIFO's release
- * publish and read after its acquire (modelled in ipiq.pml); fl_pending
- * and fl_refs are seq_cst RMWs; the claim (fl_refs == 0, then = 1) runs
- * with interrupts off on the owner, the only CPU that claims.  So SC
- * interleaving of whole steps is exact here.
+ * publish and read after its acquire (see ipiq.pml); fl_gen and
+ * fl_pending are seq_cst (the allocator writes gen, then pending; the
+ * waiter reads pending, then gen); the claim runs with interrupts off on
+ * the owner, the only CPU that claims.  So an SC interleaving of these
+ * steps is exact.
  * Abstracted away: the FIFO (a message is a flag), pm_active (every
  * target is on the pmap: see pmap_active.pml), idle deferral, ranges
- * beyond one page, the watchdog, and what a reused page is used for.
+ * beyond one page per batch, the watchdog, migration of the waiting
+ * thread (the wait reads only shared state, so it does not matter which
+ * CPU runs it), and what a reused page is used for.
  *
  * Mutants:
  *   FREE_BEFORE_ACK    free the deferred pages before waiting for acks
  *   ACK_BEFORE_FLUSH   pmap_inval_ipi decrements fl_pending before INVLPG
  *   PENDMASK_LAST      pmap_inval_ipi clears its fl_pendmask bit after
- *                      dropping fl_refs (a record access after the last
- *                      reference)
- *   ALLOC_ON_PENDING   flight_alloc reuses a record once fl_pending == 0
- *                      (no reference count)
+ *                      the fl_pending decrement (a record access after
+ *                      the record became free)
+ *   DONE_ON_GEN_EQUAL  flight_done inverts the generation test (a
+ *                      reallocated record is taken as "not done", an
+ *                      unchanged one with pending != 0 as "done")
  *   NO_PDE_INVAL       freeing an empty page-table page queues no page
  *                      of its span
  */
@@ -46,141 +57,170 @@
 #ifndef NCPU
 #define NCPU 3
 #endif
-#define ROUNDS 2
 
-bool pde;               /* the PDE pointing at T is present */
-bool pte;               /* T's PTE for F is valid */
-bool tlb[NCPU];         /* TLB entry for the page (frame F) */
-bool pdc[NCPU];         /* paging-structure cache: the PDE to T */
+bool pde[2];            /* the PDE pointing at T[x] is present */
+bool pte[2];            /* T[x]'s PTE for F[x] is valid */
+bool tlb[NCPU * 2];     /* TLB entry of CPU c for page x: [c * 2 + x] */
+bool pdc[NCPU * 2];     /* paging-structure cache: the PDE to T[x] */
 bool msg[NCPU];         /* a message with the record queued */
 bool touch[NCPU];       /* the target may still access the record */
+byte flx;               /* which batch the record's ranges are */
 byte pending;           /* fl_pending */
-byte refs;              /* fl_refs */
-bool fin;               /* the initiator is done */
+byte gen;               /* fl_gen */
+
+#define IX(c, x) ((c) * 2 + (x))
 
 /* The walker of CPU c. */
+#define PSC_FILL(c, x) atomic { pde[x] && !pdc[IX(c, x)] -> pdc[IX(c, x)] = true; \
+	printf("MSC: CPU%d paging-structure cache: PDE to T%d\n", c, x) }
+#define TLB_FILL(c, x) atomic { (pde[x] || pdc[IX(c, x)]) && pte[x] && \
+	!tlb[IX(c, x)] -> tlb[IX(c, x)] = true; \
+	printf("MSC: CPU%d TLB fill: translation to frame F%d\n", c, x) }
+
 proctype walker(byte c)
 {
 end:
 	do
-	:: atomic { pde && !pdc[c] -> pdc[c] = true;
-		printf("MSC: CPU%d paging-structure cache: PDE to T\n", c) }
-	:: atomic { (pde || pdc[c]) && pte && !tlb[c] -> tlb[c] = true;
-		printf("MSC: CPU%d TLB fill: translation to frame F\n", c) }
+	:: PSC_FILL(c, 0)
+	:: PSC_FILL(c, 1)
+	:: TLB_FILL(c, 0)
+	:: TLB_FILL(c, 1)
 	od
 }
 
-/* pmap_inval_ipi() on target c. */
+/* pmap_inval_ipi() on target c: INVLPG of the record's page. */
 proctype target(byte c)
 {
+	byte x;
 end:
 	do
-	:: atomic { msg[c] -> msg[c] = false; touch[c] = true;
-		printf("MSC: CPU%d pmap_inval_ipi: reads the flight record\n", c) };
+	:: atomic { msg[c] -> msg[c] = false; touch[c] = true; x = flx;
+		printf("MSC: CPU%d pmap_inval_ipi: reads the flight record (batch %d)\n", c, x) };
 #ifdef MUTANT_ACK_BEFORE_FLUSH
-		atomic { pending--;
+		atomic { pending--; touch[c] = false;
 			printf("MSC: CPU%d pmap_inval_ipi: fl_pending-- (mutant: before invlpg)\n", c) };
-		atomic { tlb[c] = false; pdc[c] = false;
-			printf("MSC: CPU%d pmap_inval_ipi: invlpg\n", c) };
+		atomic { tlb[IX(c, x)] = false; pdc[IX(c, x)] = false;
+			printf("MSC: CPU%d pmap_inval_ipi: invlpg\n", c) }
 #else
-		atomic { tlb[c] = false; pdc[c] = false;
+		atomic { tlb[IX(c, x)] = false; pdc[IX(c, x)] = false;
 			printf("MSC: CPU%d pmap_inval_ipi: invlpg\n", c) };
-#endif
-#ifndef MUTANT_ACK_BEFORE_FLUSH
-		atomic { pending--;
-			printf("MSC: CPU%d pmap_inval_ipi: fl_pending-- (ack)\n", c) };
-#endif
 #ifdef MUTANT_PENDMASK_LAST
-		atomic { refs--;
-			printf("MSC: CPU%d pmap_inval_ipi: fl_refs--\n", c) };
+		atomic { pending--;
+			printf("MSC: CPU%d pmap_inval_ipi: fl_pending--\n", c) };
 		atomic { touch[c] = false;
-			printf("MSC: CPU%d pmap_inval_ipi: clear fl_pendmask bit (mutant: after fl_refs--)\n", c) }
+			printf("MSC: CPU%d pmap_inval_ipi: clear fl_pendmask bit (mutant: after fl_pending--)\n", c) }
 #else
-		/* cpumask_atomic_clear(&fl->fl_pendmask) came before the ack */
-		atomic { refs--; touch[c] = false;
-			printf("MSC: CPU%d pmap_inval_ipi: fl_refs-- (last access)\n", c) }
+		/* cpumask_atomic_clear(&fl->fl_pendmask) comes before */
+		atomic { pending--; touch[c] = false;
+			printf("MSC: CPU%d pmap_inval_ipi: fl_pending-- (last access)\n", c) }
+#endif
 #endif
 	od
 }
 
-/* free_list(): F and T go back to the allocator. */
-inline free_pages(freef)
+/* free_list(): F[x] (if it was mapped) and T[x] go back to the allocator. */
+inline free_pages(x, hadf)
 {
 	atomic {
-		printf("MSC: CPU0 free_list: frees F and T\n");
+		printf("MSC: CPU0 free_list: frees F%d and T%d\n", x, x);
 		t = 0;
 		do
 		:: t < NCPU ->
-			assert(!freef || !tlb[t]);
-			assert(!pdc[t]);
+			assert(!hadf || !tlb[IX(t, x)]);
+			assert(!pdc[IX(t, x)]);
 			t++
 		:: else -> break
 		od
 	}
 }
 
+/* Map then remove batch x's page, and flush it (no wait). */
+inline remove_flush(x, hadf, sent, mygen)
+{
+	atomic {
+		pde[x] = true;
+		if
+		:: pte[x] = true; hadf = true
+		:: pte[x] = false; hadf = false
+		fi;
+		printf("MSC: CPU0 batch %d: map T%d (PTE for F%d: %d)\n", x, x, x, hadf)
+	};
+	/* pmap_remove_batch: clear the PTE, then the emptied PDE */
+	atomic { pte[x] = false; queued = hadf;
+		printf("MSC: CPU0 batch %d: pmap_remove: PTE cleared\n", x) };
+	atomic { pde[x] = false;
+#ifndef MUTANT_NO_PDE_INVAL
+		queued = true; /* a page of T's span joins the batch */
+#endif
+		printf("MSC: CPU0 batch %d: pmap_remove: PDE cleared, T%d deferred\n", x, x) };
+	if
+	:: queued ->
+		/* flight_alloc(n): wait (draining) for fl_pending == 0 */
+		atomic { pending == 0 ->
+			printf("MSC: CPU0 batch %d: flight_alloc: claims the record (fl_gen %d -> %d)\n", x, gen, gen + 1);
+			t = 1;
+			do
+			:: t < NCPU -> assert(!touch[t]); t++
+			:: else -> break
+			od;
+			gen++ };
+		atomic { pending = NCPU - 1; mygen = gen; flx = x;
+			printf("MSC: CPU0 batch %d: fl_pending = %d\n", x, pending) };
+		atomic {
+			t = 1;
+			do
+			:: t < NCPU -> msg[t] = true; t++
+			:: else -> break
+			od;
+			printf("MSC: CPU0 batch %d: lwkt_send_ipiq_mask: message CPUs 1..%d\n", x, NCPU - 1) };
+		atomic { tlb[IX(0, x)] = false; pdc[IX(0, x)] = false;
+			printf("MSC: CPU0 batch %d: inval_local: invlpg\n", x) };
+		sent = true
+	:: else -> sent = false
+	fi
+}
+
+/* wait_flight(batch x): until flight_done(), then free_list. */
+inline wait_free(x, hadf, sent, mygen)
+{
+	if
+	:: sent ->
+#ifdef MUTANT_DONE_ON_GEN_EQUAL
+		atomic { (pending == 0 || gen == mygen) ->
+#else
+		/* flight_done: pending (seq_cst) == 0, or then gen moved on */
+		atomic { (pending == 0 || gen != mygen) ->
+#endif
+			printf("MSC: CPU0 batch %d: wait_flight: done (fl_pending %d, fl_gen %d, mine %d)\n", x, pending, gen, mygen) }
+	:: else
+	fi;
+	free_pages(x, hadf)
+}
+
 proctype initiator()
 {
-	byte round, t;
-	bool hadpte, queued;
+	byte t, gena, genb;
+	bool queued, hada, hadb, senta, sentb;
 
-	for (round : 1 .. ROUNDS) {
-		/* pmap_enter: a new table page T, maybe with a PTE for F */
-		atomic {
-			pde = true;
-			if
-			:: pte = true; hadpte = true
-			:: pte = false; hadpte = false
-			fi;
-			printf("MSC: CPU0 round %d: map T (PTE for F: %d)\n", round, hadpte)
-		};
-		/* pmap_remove_batch: clear the PTE, then the emptied PDE */
-		atomic { pte = false; queued = hadpte;
-			printf("MSC: CPU0 pmap_remove: PTE cleared\n") };
-		atomic { pde = false;
-#ifndef MUTANT_NO_PDE_INVAL
-			queued = true; /* a page of T's span joins the batch */
-#endif
-			printf("MSC: CPU0 pmap_remove: PDE cleared, T deferred\n") };
-		if
-		:: queued ->
-			/* flight_alloc: a record with fl_refs == 0 */
-#ifdef MUTANT_ALLOC_ON_PENDING
-			atomic { pending == 0 -> refs = 1;
-#else
-			atomic { refs == 0 -> refs = 1;
-#endif
-				printf("MSC: CPU0 flight_alloc: claims the record\n");
-				t = 1;
-				do
-				:: t < NCPU -> assert(!touch[t]); t++
-				:: else -> break
-				od };
-			atomic { pending = NCPU - 1; refs = NCPU;
-				t = 1;
-				do
-				:: t < NCPU -> msg[t] = true; t++
-				:: else -> break
-				od;
-				printf("MSC: CPU0 lwkt_send_ipiq_mask: message CPUs 1..%d\n", NCPU - 1) };
-			atomic { tlb[0] = false; pdc[0] = false;
-				printf("MSC: CPU0 inval_local: invlpg\n") };
+	remove_flush(0, hada, senta, gena);
 #ifdef MUTANT_FREE_BEFORE_ACK
-			free_pages(hadpte);
+	free_pages(0, hada);
+	remove_flush(1, hadb, sentb, genb);
+	free_pages(1, hadb)
+#else
+	/* Batches are waited for in any order, before or after the next. */
+	if
+	:: wait_free(0, hada, senta, gena);
+		remove_flush(1, hadb, sentb, genb);
+		wait_free(1, hadb, sentb, genb)
+	:: remove_flush(1, hadb, sentb, genb);
+		wait_free(0, hada, senta, gena);
+		wait_free(1, hadb, sentb, genb)
+	:: remove_flush(1, hadb, sentb, genb);
+		wait_free(1, hadb, sentb, genb);
+		wait_free(0, hada, senta, gena)
+	fi
 #endif
-			/* wait_flight */
-			(pending == 0);
-			atomic { refs--;
-				printf("MSC: CPU0 wait_flight: acknowledged, fl_refs--\n") };
-#ifndef MUTANT_FREE_BEFORE_ACK
-			free_pages(hadpte)
-#endif
-		:: else ->
-			/* nothing queued: pmap_inval_batch_wait frees at once */
-			free_pages(hadpte)
-		fi
-	}
-	fin = true
 }
 
 init

@@ -1,6 +1,6 @@
 /*
  * pmap_active.pml - pm_active and the context switch against a concurrent
- * TLB shootdown (sys/platform/pc64/pmap.c:pmap_activate,
+ * TLB shootdown (sys/platform/pc64/pmap_user.c:pmap_activate,
  * sys/platform/pc64/pmap_inval.c:pmap_inval_batch_flush/_ipi/wait_flight).
  *
  * CPU 0 is the initiator: it changes one PTE of the user pmap P or of the
