@@ -5,50 +5,71 @@
  * ipiq_fifo_drain; kern/lwkt_thread.c: lwkt_idle_loop, lwkt_intr_return;
  * platform/pc64/mp_machdep.c: cpu_idle_halt, cpu_send_ipiq; lapic.c).
  *
+ * As changed by the ipiqfix work: a wait step (wait_step(outer)) drains
+ * every non-empty incoming FIFO, announced or not, then the announced
+ * ones, and opens an interrupt window only if the code that started the
+ * wait had interrupts on, returning with the state it was entered with;
+ * ipiq_unhold(flags) runs a drain deferred while the hold was taken when
+ * the hold ends and the caller had interrupts on; the timer tick runs
+ * lwkt_ipiq_tick(), which drains (or defers, when held) if gd_ipimask is
+ * not empty; the x2APIC ICR write is preceded by MFENCE; LFENCE.
+ *
  * Two CPUs each send NMSG messages (each active or passive, chosen
  * nondeterministically) to the other through a FIFO of FIFOSZ slots,
- * with interrupts off and the hold (td_critcount) taken, exactly as
- * send_ipiq does; a full FIFO makes the sender send one IPI and run
- * wait_step (drain its own queues, open an interrupt window, restore the
- * caller's interrupt state) until there is room.  Afterwards each CPU
- * either runs the idle loop (drain, halt unless lwkt_ipiq_pending) or a
- * thread that never drains by itself (interrupts on).  IPIs are a pending
- * bit at the target's APIC, taken whenever interrupts are on; the IPI
- * handler defers its drain to ipiq_unhold/interrupt return while the
- * hold is taken (RQF_IPIQ).  With SAFETY_DRAIN every timer tick drains.
+ * with interrupts off and the hold (td_critcount) taken, as send_ipiq
+ * does; a full FIFO makes the sender send one IPI and run wait steps
+ * until there is room.  Afterwards each CPU either runs the idle loop
+ * (drain, halt unless lwkt_ipiq_pending) or a thread that never drains by
+ * itself (interrupts on).  IPIs are a pending bit at the target's APIC,
+ * taken whenever interrupts are on; the IPI handler defers its drain
+ * while the hold is taken (RQF_IPIQ) to ipiq_unhold / lwkt_intr_return.
  *
  * Invariants:
  *   - no lost wakeup: whenever the whole system is quiet (Promela
  *     timeout: nothing can move), every active message has been run (a
  *     passive one may wait for the next drain, by design).  Without
  *     SAFETY_DRAIN this must hold outright; with it, a quiet system gets
- *     a timer tick, and the tick must make progress (a second quiet
- *     moment with no message run since the tick is a failure): a lost
- *     wakeup then stalls a queue for at most one tick.
- *   - no deadlock: the same quiet-moment check fails when a sender is
- *     stuck on a full FIFO; no invalid end state.
+ *     a timer tick on every CPU, and the ticks must make progress (a
+ *     second quiet moment with no message run since is a failure): a
+ *     lost wakeup then stalls a queue for at most one tick.
+ *   - no deadlock: the same check fails when a sender is stuck on a full
+ *     FIFO; and no invalid end state.
  *   - FIFO bounds: the producer never overruns unread slots (assert).
  *
  * Ordering (x86-TSO): the FIFO publish (release store of ip_windex) is
- * followed by the locked test-and-set of the mask bit, which drains the
- * store buffer, and the sender then reads gd_ipi_draining; the target
- * stores gd_ipi_draining and re-reads the mask with seq_cst accesses.  So
- * every step here is one atomic step in one total order, except for the
- * IPI itself: a WRMSR to the x2APIC ICR is not ordered after earlier
- * stores by the locked instruction or MFENCE alone, which is why the
- * sender runs MFENCE; LFENCE before it.  The fence is modelled as an
- * ordering point: the IPI is sent only with the sender's store buffer
- * empty.  The NO_FENCE mutant gives every sender a store buffer (the
- * publish and the mask bit) that drains at any later moment, while the
- * IPI arrives at once.
- * Abstracted away: message functions (they run no code here; nested
- * sends from a message and the drain-nesting bound are not modelled),
- * more than two CPUs (the mask has one bit per source, so the protocol is
- * per source), the watchdogs, ip_xindex / lwkt_wait_ipiq, index wrap.
+ * followed by the locked test-and-set of the mask bit (or the locked OR
+ * of a passive one), which drains the store buffer, and the sender then
+ * reads gd_ipi_draining; the target stores gd_ipi_draining and re-reads
+ * the mask with seq_cst accesses.  So each step here is one atomic step
+ * of one total order.  The IPI is the exception the fence is for: the
+ * SDM does not order a WRMSR to the x2APIC ICR after earlier stores
+ * unless MFENCE; LFENCE precede it.  The model takes the fence as an
+ * ordering point: the IPI is raised with nothing of the sender's pending.
+ * The NO_FENCE mutant gives CPU 0 a store buffer (its publishes and mask
+ * bits, drained in program order at any later moment) and raises its
+ * IPIs at once.  That is weaker than TSO with a locked test-and-set, where
+ * the locked instruction and the control dependency on the draining load
+ * already keep the announcing stores ahead of the IPI; it shows what the
+ * fence guarantees when nothing else orders them.  One CPU's buffer
+ * suffices to show it (the protocol is the same in both directions) and
+ * keeps the check to seconds.
+ * Abstracted away: message functions (they run no code here: nested
+ * sends from a message and the drain-nesting bound are not modelled, so
+ * neither is the deadlock that draining unannounced FIFOs in a wait step
+ * prevents), more than two CPUs (the mask has one bit per source, so the
+ * protocol is per source pair), the watchdogs, ip_xindex and
+ * lwkt_wait_ipiq, index wrap-around, and when exactly timer ticks come
+ * (only when the system is quiet: the worst case for a stall).
  *
  * Mutants:
- *   NO_FENCE        no MFENCE; LFENCE before the x2APIC WRMSR
- *                   (with SAFETY_DRAIN the loss must be bounded)
+ *   NO_FENCE        no MFENCE; LFENCE before the x2APIC WRMSR: loses a
+ *                   wakeup.  With SAFETY_DRAIN, a lost active
+ *                   announcement is recovered by the next tick, but a
+ *                   lost full-FIFO IPI to a CPU running a thread, with
+ *                   only passive messages in the full FIFO, is not:
+ *                   lwkt_ipiq_tick looks at gd_ipimask only.  With
+ *                   TICK_PASSIVE (the tick also drains when
+ *                   gd_ipimask_passive is set) every loss is bounded.
  *   ANNOUNCE_FIRST  ipiq_put sets the mask bit before publishing windex
  *   NO_REREAD       lwkt_process_ipiq stops after clearing
  *                   gd_ipi_draining without re-reading gd_ipimask

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Model-check the shootdown and IPI-queue protocols with SPIN.
 
-    test/model/run-models.py [--build DIR] [--list] [NAME...]
+    test/model/run-models.py [--build DIR] [-j JOBS] [--list] [NAME...]
 
 Every entry of CHECKS below is one KTAP test: a Promela model under
 test/model/ compiled with a set of -D flags.  A "verified" entry must
@@ -11,11 +11,13 @@ or memory limit, which would make the search incomplete); a
 make SPIN report an error.  For a mutant the error trail is replayed and
 its "MSC:" printf lines (which name the CPU and the C function each step
 models) are printed as a short trace.  NAME arguments select entries by
-name.  Output is KTAP version 1 ending in "N passed, N failed".
+name (or all entries of a model).  -j runs JOBS checks at once (default
+2).  Output is KTAP version 1 ending in "N passed, N failed".
 
 Everything generated (pan.c, pan, trails) lives in build/model/NAME/.
 """
 
+import concurrent.futures
 import os
 import re
 import subprocess
@@ -186,12 +188,15 @@ def check(name, model, defs, expect, build):
 
 def main(argv):
     build = os.path.join(TOP, "build", "model")
+    jobs = 2
     names = []
     args = list(argv)
     while args:
         a = args.pop(0)
         if a == "--build" and args:
             build = os.path.abspath(args.pop(0))
+        elif a == "-j" and args and args[0].isdigit() and int(args[0]) > 0:
+            jobs = int(args.pop(0))
         elif a == "--list":
             for c in CHECKS:
                 print("%-40s %s" % (c[0], c[3]))
@@ -219,20 +224,29 @@ def main(argv):
     print("1..%d" % len(checks))
     npass = nfail = 0
     t0 = time.time()
-    for i, (name, model, defs, expect) in enumerate(checks, 1):
+
+    def one(c):
+        name, model, defs, expect = c
         try:
-            ok, summary, diag = check(name, model, defs, expect, build)
+            return check(name, model, defs, expect, build)
         except subprocess.TimeoutExpired:
-            ok, summary, diag = False, "timed out", []
-        print("# %s: %s" % (name, summary))
-        for line in diag:
-            print("#   " + line)
-        print("%s %d %s" % ("ok" if ok else "not ok", i, name))
-        sys.stdout.flush()
-        if ok:
-            npass += 1
-        else:
-            nfail += 1
+            return False, "timed out", []
+
+    # Checks run JOBS at a time (each is one process); results are printed
+    # in order.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(one, c) for c in checks]
+        for i, (c, f) in enumerate(zip(checks, futures), 1):
+            ok, summary, diag = f.result()
+            print("# %s: %s" % (c[0], summary))
+            for line in diag:
+                print("#   " + line)
+            print("%s %d %s" % ("ok" if ok else "not ok", i, c[0]))
+            sys.stdout.flush()
+            if ok:
+                npass += 1
+            else:
+                nfail += 1
     print("# model checking took %.1f s" % (time.time() - t0))
     print("%d passed, %d failed" % (npass, nfail))
     return 0 if nfail == 0 else 1
