@@ -317,6 +317,7 @@ inline send(c, wake)
 		atomic {
 #ifdef MUTANT_PASSIVE_SHARED
 			mask[OTHER(c)] = true;
+			printf("MSC: CPU%d ipiq_put: passive, set gd_ipimask of CPU%d (mutant)\n", c, OTHER(c))
 #elif defined(MUTANT_NO_FENCE)
 			if
 			:: c == 0 -> sb[c]!SB_PMASK
@@ -325,7 +326,10 @@ inline send(c, wake)
 #else
 			pmask[OTHER(c)] = true;
 #endif
-			printf("MSC: CPU%d ipiq_put: passive, set gd_ipimask_passive of CPU%d\n", c, OTHER(c)) }
+#ifndef MUTANT_PASSIVE_SHARED
+			printf("MSC: CPU%d ipiq_put: passive, set gd_ipimask_passive of CPU%d\n", c, OTHER(c))
+#endif
+		}
 	:: wake ->
 #ifndef MUTANT_ANNOUNCE_FIRST
 		announce(c);
