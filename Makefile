@@ -163,13 +163,14 @@ deps-boot:
 CONFIGS := $(notdir $(wildcard conf/[A-Z]*))
 
 test:
-	@tools/deps.sh build qemu host bochs gdb format python console shellcheck
+	@tools/deps.sh build qemu host bochs gdb format python console shellcheck model
 	@$(MAKE) --no-print-directory configs
 	@test/run-all.sh host "ktap=/usr/bin/python3 test/lib/ktap_test.py" boot \
 	    "console=/usr/bin/python3 test/run-console.py" \
 	    "bochs=$(MAKE) --no-print-directory -s test-bochs" \
 	    "gdb=$(MAKE) --no-print-directory -s test-gdb" \
 	    "bench=$(MAKE) --no-print-directory -s bench-smoke" \
+	    "model=$(MAKE) --no-print-directory -s test-model" \
 	    "format=tools/format-check.sh" "shellcheck=tools/shellcheck.sh"
 
 test-host:

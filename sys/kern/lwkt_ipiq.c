@@ -9,6 +9,9 @@
  * target CPU), so it needs no lock: see lwkt_ipiq_fifo.c for the index
  * protocol.
  *
+ * SPIN model of the protocol below (waking, coalescing, passive sends,
+ * full FIFOs, the hold and the safety drain): test/model/ipiq.pml.
+ *
  * Waking the target.  After queueing, the sender sets its bit in the
  * target's gd_ipimask and then reads the target's gd_ipi_draining flag;
  * only when the target is not draining does it send a hardware IPI

@@ -16,6 +16,10 @@
  * and a watchdog warns after 1 s and panics after 10 s naming the
  * pending CPUs and their queue indexes.
  *
+ * SPIN models (test/model/, make test-model): pmap_active.pml (the
+ * pm_active invariant), idle_defer.pml (idle deferral), flight_free.pml
+ * (flight records and deferred frees).
+ *
  * Invariant (pm_active).  At the moment wait() returns, no CPU holds a
  * TLB entry made from a PTE value the initiator replaced before its
  * flush.  The argument, with every step below a seq_cst operation (x86:

@@ -596,7 +596,7 @@ pmap_ptpages(struct pmap *pm)
  * Switch this CPU to next's page tables (NULL or the kernel pmap: kernel
  * only).  Interrupts are off, so no invalidation message runs half-way.
  * The order is the protocol of pmap_inval.c: announce before the CR3
- * load, withdraw after it.
+ * load, withdraw after it (model: test/model/pmap_active.pml).
  */
 void
 pmap_activate(struct pmap *next)
