@@ -46,9 +46,13 @@
  *     (sys/platform/pc64/lapic.c; an xAPIC ICR write is an ordinary
  *     store, which x86 keeps in order);
  *  2. lwkt_ipiq_tick(): every CPU's timer tick drains its queues when
- *     its gd_ipimask is not empty (pc_ipiq_safety), so a wakeup lost
- *     anyway (a hardware fault, or ipiq.lose_ipi=N which drops every
- *     Nth IPI to prove this) delays the queue by at most one tick.
+ *     its gd_ipimask or gd_ipimask_passive is not empty
+ *     (pc_ipiq_safety), so a wakeup lost anyway (a hardware fault, or
+ *     ipiq.lose_ipi=N which drops every Nth IPI to prove this) delays
+ *     the queue by at most one tick.  The passive mask matters: a FIFO
+ *     full of passive messages whose sender's wake-up IPI was lost is
+ *     announced only there (test/model/ipiq.pml found this; mutant
+ *     TICK_ACTIVE_ONLY).
  * ipiq.no_safety_drain=1 turns 2 off: with ipiq.lose_ipi the watchdog
  * then catches the stall (test/boot-tests.sh row ipiq-lose-nosafety).
  *
@@ -660,8 +664,9 @@ lwkt_ipiq_intr(void *frame)
 }
 
 /*
- * The safety drain, from every CPU's local APIC tick: if an active
- * message is announced in our gd_ipimask, drain as if its IPI had come
+ * The safety drain, from every CPU's local APIC tick: if a message is
+ * announced in our gd_ipimask or gd_ipimask_passive, drain as if its IPI
+ * had come
  * (in a critical section, deferred to its end like an IPI).  A lost
  * wakeup - an IPI that overtook its mask bit, or one the hardware
  * dropped - leaves the bit set and, through coalescing, holds back every
@@ -676,7 +681,7 @@ lwkt_ipiq_tick(void *frame)
 	if (gd->gd_ipiq == NULL)
 		return;
 	spill_flush(); /* a spill left behind moves on within a tick */
-	if (lwkt_ipiq_no_safety_drain || cpumask_isempty(&gd->gd_ipimask))
+	if (lwkt_ipiq_no_safety_drain || !lwkt_ipiq_pending())
 		return;
 	gd->gd_cnt.pc_ipiq_safety++;
 	lwkt_ipiq_intr(frame);

@@ -63,13 +63,14 @@
  *
  * Mutants:
  *   NO_FENCE        no MFENCE; LFENCE before the x2APIC WRMSR: loses a
- *                   wakeup.  With SAFETY_DRAIN, a lost active
- *                   announcement is recovered by the next tick, but a
- *                   lost full-FIFO IPI to a CPU running a thread, with
- *                   only passive messages in the full FIFO, is not:
- *                   lwkt_ipiq_tick looks at gd_ipimask only.  With
- *                   TICK_PASSIVE (the tick also drains when
- *                   gd_ipimask_passive is set) every loss is bounded.
+ *                   wakeup.  With SAFETY_DRAIN every loss is bounded:
+ *                   the next tick drains (lwkt_ipiq_tick looks at
+ *                   gd_ipimask and gd_ipimask_passive).
+ *   TICK_ACTIVE_ONLY the tick looks at gd_ipimask only (the code before
+ *                   this model found it): with NO_FENCE and
+ *                   SAFETY_DRAIN, a lost full-FIFO IPI to a CPU running
+ *                   a thread, with only passive messages in the full
+ *                   FIFO, is never recovered.
  *   ANNOUNCE_FIRST  ipiq_put sets the mask bit before publishing windex
  *   NO_REREAD       lwkt_process_ipiq stops after clearing
  *                   gd_ipi_draining without re-reading gd_ipimask
@@ -196,10 +197,10 @@ inline interrupt(c)
 			printf("MSC: CPU%d IPI: lwkt_ipiq_intr (hold %d)\n", c, crit[c]) }
 	:: else ->
 		atomic { tick[c] = false; /* lwkt_ipiq_tick: only if announced */
-#ifdef TICK_PASSIVE
-			got = mask[c] || pmask[c];
-#else
+#ifdef MUTANT_TICK_ACTIVE_ONLY
 			got = mask[c];
+#else
+			got = mask[c] || pmask[c];
 #endif
 			printf("MSC: CPU%d timer tick: lwkt_ipiq_tick (mask %d, hold %d)\n", c, got, crit[c]) }
 	fi;
