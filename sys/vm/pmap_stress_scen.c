@@ -1,8 +1,9 @@
 /*
  * pmap_stress_scen.c - the scenarios of the shootdown stress suite:
  * remap, initiators, switch, idle, ptpage, kernel, introff, bigrange
- * (above the invalidation ceiling: full flushes, user and kernel) and
- * large (2 MiB user pages).  Each has a
+ * (above the invalidation ceiling: full flushes, user and kernel), large
+ * (2 MiB user pages) and reap (page tables reaped by a batch that
+ * invalidated nothing else).  Each has a
  * setup (map slots, spawn workers), an optional step the main thread
  * repeats, and a teardown; pmap_stress.c runs them and judges the reads
  * (its header says why a judged read proves a correct shootdown).
@@ -900,6 +901,64 @@ large_teardown(struct stress_run *r)
 	stress_pmaps_fini(1);
 }
 
+/* ------------------------------------------------------------------ */
+/*
+ * 10. reap: a worker on every CPU owns one page of a single page table
+ * and maps and unmaps it at random, and also removes a page of the same
+ * table that is never mapped (a hole), checking the others' pages.  The
+ * hole's remove holds the table while it looks; when the other pages
+ * were all unmapped meanwhile, that remove reaps the empty table in a
+ * batch that invalidated no leaf in its span -- the one batch where only
+ * the reap's own invalidation drops the CPUs' cached pointers to the
+ * table (the classic freed-page-table bug; pmap.bug=pt_noinval).
+ */
+#define RP_HOLE (NPTEPG - 1) /* the page index never mapped */
+static struct slot *rp_sl;
+
+static void
+rp_worker(struct worker *w)
+{
+	struct stress_run *r = w->w_run;
+	struct slot *mine = &rp_sl[w->w_cpu];
+	vm_offset_t hole = UVA_BASE + RP_HOLE * PAGE_SIZE;
+	int i;
+
+	lwkt_set_pmap(stress_pmaps[0]);
+	while (!stress_stopping(w)) {
+		uint64_t x = stress_rng_next(&w->w_rng);
+
+		if (x & 1)
+			stress_slot_unmap(r, mine);
+		else
+			stress_slot_map(r, mine);
+		pmap_remove(stress_pmaps[0], hole, hole + PAGE_SIZE);
+		for (i = 0; i < BURST / 4; i++)
+			stress_slot_check(
+			    w, &rp_sl[stress_rng_next(&w->w_rng) % ncpus],
+			    true);
+		stress_pace(w, PACE_MS);
+	}
+}
+
+static void
+reap_setup(struct stress_run *r)
+{
+	int cpu;
+
+	stress_pmaps[0] = pmap_create();
+	rp_sl =
+	    stress_slots_init(r, ncpus, stress_pmaps[0], UVA_BASE, PAGE_SIZE);
+	for (cpu = 0; cpu < ncpus; cpu++)
+		stress_spawn(r, rp_worker, cpu, cpu);
+}
+
+static void
+reap_teardown(struct stress_run *r)
+{
+	stress_slots_fini(r);
+	stress_pmaps_fini(1);
+}
+
 const struct scenario stress_scenarios[] = {
     {"remap", remap_setup, remap_step, remap_teardown},
     {"initiators", initiators_setup, NULL, initiators_teardown},
@@ -910,6 +969,7 @@ const struct scenario stress_scenarios[] = {
     {"introff", introff_setup, introff_step, introff_teardown},
     {"bigrange", bigrange_setup, bigrange_step, bigrange_teardown},
     {"large", large_setup, large_step, large_teardown},
+    {"reap", reap_setup, NULL, reap_teardown},
 };
 
 const unsigned stress_nscenarios = nitems(stress_scenarios);

@@ -109,7 +109,6 @@
 #include <sys/thread.h>
 #include <vm/vm_page.h>
 
-
 /*
  * The ceiling: above it a flush drops everything instead of page by page.
  * Measured under QEMU TCG (-cpu max, 8 vCPUs on a 2-core host) by
@@ -532,6 +531,10 @@ pmap_inval_batch_flush(struct pmap_inval_batch *b)
 	}
 	n = cpumask_count(&targets);
 	gd->gd_cnt.pc_shootdowns++;
+	if (all && pm->pm_is_kernel)
+		gd->gd_cnt.pc_inval_full_kern++;
+	else if (all)
+		gd->gd_cnt.pc_inval_full_user++;
 	__atomic_fetch_add(&pm->pm_flushes, 1, __ATOMIC_RELAXED);
 	if (n > 0) {
 		fl = flight_alloc(n);
