@@ -63,7 +63,7 @@ ASSYM    := $(BUILD)/include/assym.h
 
 .PHONY: FORCE all configs run test test-host test-boot test-scale test-bochs \
 	bochs gdb bench format format-check deps clean compiledb \
-	print-compiledb shellcheck test-ktap deps-boot
+	print-compiledb shellcheck test-ktap deps-boot mutants mutants-emu
 all: $(ELF) $(ISO)
 
 # <cpu/...> and <machine/...> resolve through two links in the build dir.
@@ -171,6 +171,7 @@ test:
 	    "gdb=$(MAKE) --no-print-directory -s test-gdb" \
 	    "bench=$(MAKE) --no-print-directory -s bench-smoke" \
 	    "model=$(MAKE) --no-print-directory -s test-model" \
+	    "mutants=/usr/bin/python3 test/mutants.py" \
 	    "format=tools/format-check.sh" "shellcheck=tools/shellcheck.sh"
 
 test-host:
@@ -180,6 +181,14 @@ test-host:
 configs:
 	@for c in $(CONFIGS); do \
 	    $(MAKE) --no-print-directory KERNCONF=$$c all || exit 1; done
+
+# The shootdown mutation matrix: every pmap.bug= mistake under the TLB
+# sanitizer must be caught (test/mutants.py); mutants-emu: the same rows
+# without the sanitizer, to show what the emulator alone lets through.
+mutants: deps-boot all
+	@/usr/bin/python3 test/mutants.py
+mutants-emu: deps-boot all
+	@/usr/bin/python3 test/mutants.py --emulator-only
 
 # The serial-log parser and verdict of every runner, on crafted logs.
 test-ktap:

@@ -103,6 +103,15 @@ boot pmap-nowait   --smp 8 --cmdline "test=pmapmp pmap.bug=no_wait" \
 # 1 s must find nothing; with remote flushes skipped it must find stale
 # reads (proves the suite can see the bug it hunts).
 boot stress        --smp 8 --cmdline "test=none stress=all stress.seconds=1"
+# The TLB sanitizer (conf/TLBSAN, on from boot): the pmap suites and every
+# stress scenario judged by the SDM 4.10 rules, not by TCG's TLB, must
+# end with 0 violations and no lost record.
+boot tlbsan-smp4   --smp 4 --elf "$top/build/TLBSAN/kernel.elf" \
+                   --cmdline "test=pmap,pmapmp,trap stress=all stress.seconds=1" \
+                   --expect-line "tlbsan: .* 0 dropped, 0 violations"
+boot tlbsan-smp8   --smp 8 --elf "$top/build/TLBSAN/kernel.elf" \
+                   --cmdline "test=pmap,pmapmp,trap stress=all stress.seconds=1" \
+                   --expect-line "tlbsan: .* 0 dropped, 0 violations"
 boot stress-skip-remote --smp 8 \
                    --cmdline "test=none stress=remap,kernel stress.seconds=2 pmap.bug=no_remote" \
                    --expect fail --expect-line "stress: .*stale read on cpu"
