@@ -58,6 +58,7 @@
 #define PGSZ      4096ul
 #define MAXTHR    16
 #define MAXVIOL   8 /* violations printed per scenario */
+#define MINCHANGES 8
 #define MB2       (2ul << 20)
 #define GB1       (1ul << 30)
 #define STAMP(g, i) (((uint64_t)(g) << 20) | ((uint64_t)(i) & 0xfffff))
@@ -396,7 +397,11 @@ run_scenario(int si, uint64_t ms)
 	for (i = 0; i < g.nthr; i++)
 		pthread_create(&th[i], NULL, worker, (void *)(long)i);
 	t_end = now_ns() + ms * 1000000ull;
-	while (now_ns() < t_end && !err) {
+	/* At least MINCHANGES changes (slow 1 GiB ones too), within 5x the
+	 * scenario's time. */
+	while (!err && (now_ns() < t_end ||
+	                (ops < MINCHANGES &&
+	                 now_ns() < t_end + 4 * ms * 1000000ull))) {
 		/* Let the workers touch the current state (fill TLBs). */
 		t_busy = now_ns() + 20000;
 		while (now_ns() < t_busy)
