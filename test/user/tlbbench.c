@@ -124,16 +124,16 @@ report(const char *name, int k, int pages, const char *unit, double *v)
 	             "\"mode\":\"user\",\"unit\":\"%s\",\"median\":%.0f,"
 	             "\"min\":%.0f,\"max\":%.0f,\"runs\":%d,"
 	             "\"kernel\":\"%s\"}\n",
-	             name, ncpu, k, pages, unit, v[runs / 2], v[0],
-	             v[runs - 1], runs, kernel);
+	             name, ncpu, k, pages, unit, v[runs / 2], v[0], v[runs - 1],
+	             runs, kernel);
 	(void)!write(1, line, (size_t)n);
 }
 
 /* Call fn(arg) until run_ms passed, runs + 1 times; fn returns one
  * run's value given its length. */
 static void
-measure(const char *name, int k, int pages, const char *unit,
-        double (*fn)(int), int arg)
+measure(const char *name, int k, int pages, const char *unit, double (*fn)(int),
+        int arg)
 {
 	double v[MAXRUNS];
 	int i;
@@ -228,8 +228,8 @@ bench_tlb_flush2(void)
 				                      __ATOMIC_RELAXED);
 			t1 = now_ns();
 			if (r >= 0)
-				v[r] = (double)(c1 - c0) * 1e9 /
-				       (double)(t1 - t0);
+				v[r] =
+				    (double)(c1 - c0) * 1e9 / (double)(t1 - t0);
 		}
 		f2_stop = 1;
 		for (i = 0; i < n; i++)
@@ -459,8 +459,7 @@ main(int argc, char **argv)
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		ncpu = CPU_COUNT(&set);
 	if (uname(&u) == 0)
-		snprintf(kernel, sizeof(kernel), "%s %s", u.sysname,
-		         u.release);
+		snprintf(kernel, sizeof(kernel), "%s %s", u.sysname, u.release);
 	pin(0);
 	if (wanted("null_syscall"))
 		measure("null_syscall", 0, 0, "ns", null_syscall, 0);

@@ -4,10 +4,10 @@
  * through the MMU, a SIGSEGV when the kernel says the page is gone), so
  * the same static binary judges this kernel and Linux.
  *
- *	tlbstress [SECONDS [SEED [--selftest]]]
+ *	tlbstress [SECONDS [SEED [--selftest] [--only=NAME,...]]]
  *
  * SECONDS (default 6) is split evenly over the scenarios; SEED (default
- * 1) drives every random choice.  Output: KTAP (one case per scenario),
+ * 1) drives every random choice; --only runs the named scenarios.  Output: KTAP (one case per scenario),
  * a summary table as "# " lines, then "N passed, N failed"; the exit
  * status is the number of failed scenarios, so 0 only with 0 violations.
  *
@@ -55,14 +55,14 @@
 #include <time.h>
 #include <ucontext.h>
 
-#define PGSZ      4096ul
-#define MAXTHR    16
-#define MAXVIOL   8 /* violations printed per scenario */
-#define MINCHANGES 8
-#define MB2       (2ul << 20)
-#define GB1       (1ul << 30)
-#define STAMP(g, i) (((uint64_t)(g) << 20) | ((uint64_t)(i) & 0xfffff))
-#define STAMP_IDX(w) ((w) & 0xfffff)
+#define PGSZ         4096ul
+#define MAXTHR       16
+#define MAXVIOL      8 /* violations printed per scenario */
+#define MINCHANGES   8
+#define MB2          (2ul << 20)
+#define GB1          (1ul << 30)
+#define STAMP(g, i)  (((uint64_t)(g) << 20) | ((uint64_t)(i)&0xfffff))
+#define STAMP_IDX(w) ((w)&0xfffff)
 
 /*
  * Probes: one load or store that may fault.  The SIGSEGV handler sees
@@ -129,10 +129,10 @@ enum state {
 struct scenario {
 	const char *name; /* KTAP case name */
 	enum op op;
-	size_t len;      /* bytes of the range */
-	size_t align;    /* its alignment (table pages freed whole) */
-	size_t stride;   /* bytes between the pages that are used */
-	int migrate;     /* workers move between CPUs */
+	size_t len;    /* bytes of the range */
+	size_t align;  /* its alignment (table pages freed whole) */
+	size_t stride; /* bytes between the pages that are used */
+	int migrate;   /* workers move between CPUs */
 };
 
 static const struct scenario scens[] = {
@@ -186,6 +186,8 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static __thread int cur_cpu; /* where this thread was last pinned */
+
 static int
 pin(int cpu)
 {
@@ -193,25 +195,25 @@ pin(int cpu)
 
 	CPU_ZERO(&set);
 	CPU_SET(cpu % g.ncpu, &set);
+	cur_cpu = cpu % g.ncpu;
 	return sched_setaffinity(0, sizeof(set), &set);
 }
 
 /* seq = gen << 3 | state << 1 | busy */
-#define SEQ(gen, st)  (((uint64_t)(gen) << 3) | ((uint64_t)(st) << 1))
-#define SEQ_BUSY(s)   ((s)&1)
-#define SEQ_STATE(s)  ((int)(((s) >> 1) & 3))
-#define SEQ_GEN(s)    ((s) >> 3)
+#define SEQ(gen, st) (((uint64_t)(gen) << 3) | ((uint64_t)(st) << 1))
+#define SEQ_BUSY(s)  ((s)&1)
+#define SEQ_STATE(s) ((int)(((s) >> 1) & 3))
+#define SEQ_GEN(s)   ((s) >> 3)
 
 static void
 violation(int id, size_t idx, uint64_t s, const char *what, uint64_t got,
           uint64_t want)
 {
 	g.st[id].viol++;
-	if (__atomic_fetch_add(&g.nviol_printed, 1, __ATOMIC_RELAXED) <
-	    MAXVIOL)
+	if (__atomic_fetch_add(&g.nviol_printed, 1, __ATOMIC_RELAXED) < MAXVIOL)
 		ut_line("# violation: %s: thread %d cpu %d page %zu gen %llu: "
 		        "%s (got %#llx, want %#llx)",
-		        g.sc->name, id, sched_getcpu(), idx,
+		        g.sc->name, id, cur_cpu, idx,
 		        (unsigned long long)SEQ_GEN(s), what,
 		        (unsigned long long)got, (unsigned long long)want);
 }
@@ -233,7 +235,7 @@ worker(void *arg)
 		size_t word = (rnd(&r) % (PGSZ / 8));
 		volatile uint64_t *p =
 		    (volatile uint64_t *)(g.base + idx * g.sc->stride) + word;
-		uint64_t s1, s2, v = 0;
+		uint64_t s1, s2, want, v = 0;
 		int fault, st1, wrote = 0;
 
 		n++;
@@ -248,11 +250,13 @@ worker(void *arg)
 		}
 		s1 = __atomic_load_n(&g.seq, __ATOMIC_ACQUIRE);
 		st1 = SEQ_STATE(s1);
+		/* mprotect never changes the contents: generation 1. */
+		want = g.sc->op == OP_PROTECT ? 1 : SEQ_GEN(s1);
 		/* Under mprotect, also try stores (our own word: id's slot). */
 		if (g.sc->op == OP_PROTECT && (n & 1)) {
 			p = (volatile uint64_t *)(g.base + idx * g.sc->stride) +
 			    (PGSZ / 8 - 1 - id);
-			fault = probe_store(p, STAMP(SEQ_GEN(s1), idx));
+			fault = probe_store(p, STAMP(want, idx));
 			wrote = 1;
 		} else {
 			fault = probe_load(p, &v);
@@ -266,7 +270,7 @@ worker(void *arg)
 			 * impossible. */
 			if (!fault && !wrote && v != 0 && STAMP_IDX(v) != idx)
 				violation(id, idx, s1, "foreign page content",
-				          v, STAMP(SEQ_GEN(s1), idx));
+				          v, STAMP(want, idx));
 			continue;
 		}
 		st->checks++;
@@ -275,9 +279,9 @@ worker(void *arg)
 			if (fault)
 				violation(id, idx, s1, "fault on a mapped page",
 				          0, 0);
-			else if (!wrote && v != STAMP(SEQ_GEN(s1), idx))
+			else if (!wrote && v != STAMP(want, idx))
 				violation(id, idx, s1, "stale value", v,
-				          STAMP(SEQ_GEN(s1), idx));
+				          STAMP(want, idx));
 			break;
 		case ST_GONE:
 			if (!fault)
@@ -292,9 +296,9 @@ worker(void *arg)
 			else if (!wrote && fault)
 				violation(id, idx, s1, "fault reading RO page",
 				          0, 0);
-			else if (!wrote && v != STAMP(SEQ_GEN(s1), idx))
+			else if (!wrote && v != STAMP(want, idx))
 				violation(id, idx, s1, "stale value (RO)", v,
-				          STAMP(SEQ_GEN(s1), idx));
+				          STAMP(want, idx));
 			break;
 		case ST_ZERO:
 			if (fault || v != 0)
@@ -399,9 +403,9 @@ run_scenario(int si, uint64_t ms)
 	t_end = now_ns() + ms * 1000000ull;
 	/* At least MINCHANGES changes (slow 1 GiB ones too), within 5x the
 	 * scenario's time. */
-	while (!err && (now_ns() < t_end ||
-	                (ops < MINCHANGES &&
-	                 now_ns() < t_end + 4 * ms * 1000000ull))) {
+	while (!err &&
+	       (now_ns() < t_end ||
+	        (ops < MINCHANGES && now_ns() < t_end + 4 * ms * 1000000ull))) {
 		/* Let the workers touch the current state (fill TLBs). */
 		t_busy = now_ns() + 20000;
 		while (now_ns() < t_busy)
@@ -438,8 +442,9 @@ run_scenario(int si, uint64_t ms)
 					               PROT_READ);
 				state = ST_RO;
 			}
-			/* The stamps stay the same generation: no refill. */
-			gen--;
+			/* The stamps stay generation 1 (no refill); gen
+			 * still counts changes, so that two stable windows
+			 * in the same state never look like one. */
 			break;
 		case OP_DONTNEED:
 			if (state == ST_ZERO) {
@@ -488,6 +493,21 @@ run_scenario(int si, uint64_t ms)
 }
 
 static uint64_t per_ms;
+static const char *only; /* --only=NAME,NAME */
+
+static int
+chosen(const char *name)
+{
+	const char *p = only;
+	size_t n = strlen(name);
+
+	if (p == NULL)
+		return 1;
+	for (; p != NULL && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
 
 static void
 run_all(void)
@@ -495,6 +515,11 @@ run_all(void)
 	int i;
 
 	for (i = 0; i < NSCEN; i++) {
+		if (!chosen(scens[i].name)) {
+			ut_line("ok %d %s # SKIP not in --only", ++ut_case_no,
+			        scens[i].name);
+			continue;
+		}
 		ut_case_name = scens[i].name;
 		ut_case_failures = 0;
 		run_scenario(i, per_ms);
@@ -523,6 +548,8 @@ main(int argc, char **argv)
 	for (i = 3; i < argc; i++) {
 		if (strcmp(argv[i], "--selftest") == 0)
 			selftest = 1;
+		else if (strncmp(argv[i], "--only=", 7) == 0)
+			only = argv[i] + 7;
 		else {
 			ut_line("# tlbstress: unknown argument '%s'", argv[i]);
 			return 2;
