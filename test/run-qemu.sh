@@ -17,6 +17,7 @@
 #     --expect-line REGEX   an ERE that some serial line must match
 #     --log FILE            cleaned serial log (default build/test-logs/NAME.log)
 #     --extra "ARGS"        more QEMU arguments (split on blanks; repeatable)
+#     --modules "FILE..."   boot modules for the ISO (user programs)
 #     --icount[=SPEC]       deterministic single-threaded TCG
 #                           (-icount SPEC, default shift=4,sleep=off)
 #   Each option can also come from the environment as QEMU_<OPTION> in upper
@@ -73,6 +74,7 @@ expect_line=${QEMU_EXPECT_LINE:-}
 log=${QEMU_LOG:-}
 extra=${QEMU_EXTRA:-}
 icount=${QEMU_ICOUNT:-}
+modules=${QEMU_MODULES:-}
 
 # Flags: "--opt VALUE" or "--opt=VALUE" (test/lib/flags.sh).
 flags_prog=run-qemu
@@ -96,6 +98,7 @@ while [[ $# -gt 0 ]]; do
 	--log) need "$@"; log=$val ;;
 	--extra) need "$@"; extra+="${extra:+ }$val" ;;
 	--icount) icount=${val:-shift=4,sleep=off} ;;
+	--modules) need "$@"; modules=$val ;;
 	-h | --help) usage ;;
 	*) echo "run-qemu: unknown option $1" >&2; usage ;;
 	esac
@@ -121,7 +124,7 @@ if [[ -z $iso ]]; then
 	elf=${elf:-$top/build/${KERNCONF:-GENERIC}/kernel.elf}
 	iso=$(dirname "$elf")/test-iso/$name.iso
 	# One ISO cache per build directory, shared with `make`'s kernel.iso.
-	ISO_CACHE_DIR=$(dirname "$elf")/.iso-cache \
+	ISO_CACHE_DIR=$(dirname "$elf")/.iso-cache MKISO_MODULES=$modules \
 		"$top/tools/mkiso.sh" "$elf" "$cmdline" "$iso"
 else
 	cmdline="(whatever $iso was built with)"

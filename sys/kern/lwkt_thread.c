@@ -292,6 +292,8 @@ lwkt_switch(void)
 		ntd->td_switchin++;
 		if (ntd->td_pmap != td->td_pmap)
 			pmap_activate(ntd->td_pmap);
+		if (td->td_lwp != NULL || ntd->td_lwp != NULL)
+			cpu_switch_md(td, ntd);
 		gd->gd_curthread = ntd;
 		prev = cpu_switch(td, ntd);
 		switch_finish(prev);
@@ -417,6 +419,7 @@ lwkt_create(void (*func)(void *), void *arg, const char *name, int cpu, int pri)
 	td->td_waitmsg = NULL;
 	td->td_switchin = 0;
 	td->td_pmap = NULL;
+	td->td_lwp = NULL;
 	strlcpy(td->td_name, name, sizeof(td->td_name));
 	/* A switched-out frame: 6 saved registers, then the trampoline. */
 	sp = (uint64_t *)(td->td_kstack + td->td_kstack_size) - 9;

@@ -45,15 +45,18 @@ struct pcpu_counters {
 };
 
 struct globaldata {
-	struct globaldata *gd_self;   /* must be first: %gs:0 */
-	uint64_t gd_onfault;          /* must be second (%gs:8): cpu_probe */
-	struct thread *gd_curthread;  /* running thread */
-	int gd_cpuid;                 /* dense CPU number, 0 = boot CPU */
-	uint32_t gd_apicid;           /* local APIC ID (not the CPU number) */
-	volatile int gd_online;       /* set once the CPU runs its idle loop */
-	int gd_stage;                 /* AP startup progress (mp_machdep.c) */
-	uint64_t gd_fault_va;         /* CR2 of the last recovered fault */
-	uint64_t gd_test_word;        /* scratch word for cross-CPU tests */
+	struct globaldata *gd_self;  /* must be first: %gs:0 */
+	uint64_t gd_onfault;         /* must be second (%gs:8): cpu_probe */
+	struct thread *gd_curthread; /* running thread */
+	int gd_cpuid;                /* dense CPU number, 0 = boot CPU */
+	uint32_t gd_apicid;          /* local APIC ID (not the CPU number) */
+	volatile int gd_online;      /* set once the CPU runs its idle loop */
+	int gd_stage;                /* AP startup progress (mp_machdep.c) */
+	uint64_t gd_fault_va;        /* CR2 of the last recovered fault */
+	uint64_t gd_test_word;       /* scratch word for cross-CPU tests */
+	/* Fixed offsets (<machine/asmdefs.h>): the SYSCALL entry's %gs:. */
+	uint64_t gd_user_rsp; /* SYSCALL entry: the user %rsp, briefly */
+	uint64_t gd_rsp0;     /* kernel stack top for user-mode entries */
 	struct pcpu_counters gd_cnt;  /* event counters */
 	struct lwkt_ipiq **gd_ipiq;   /* [src]: FIFO from CPU src to us */
 	cpumask_t gd_ipimask;         /* sources with announced messages */

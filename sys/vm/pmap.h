@@ -88,9 +88,16 @@ struct pmap_inval_batch {
 	uint64_t ib_nmod;     /* changed PTEs that were dirty */
 	uint64_t ib_nref;     /* changed PTEs that were accessed */
 	uint64_t ib_nchanged; /* PTEs changed through it */
+	bool ib_free_leaves;  /* remove: defer-free each 4K leaf's frame */
 };
 
 void pmap_inval_batch_init(struct pmap_inval_batch *b, struct pmap *pm);
+/*
+ * Removals through a batch with ib_free_leaves set also hand every
+ * removed 4 KiB leaf's frame to pmap_inval_batch_defer_free(): the frames
+ * of anonymous user memory go back to the allocator only after the
+ * shootdown completes (sys/vm/vm_mmap.c).
+ */
 void pmap_remove_batch(struct pmap *pm, vm_offset_t sva, vm_offset_t eva,
                        struct pmap_inval_batch *b);
 void pmap_protect_batch(struct pmap *pm, vm_offset_t sva, vm_offset_t eva,

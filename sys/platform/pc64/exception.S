@@ -4,13 +4,42 @@
  * Each stub pushes a zero error code when the CPU does not push one (so
  * every frame has the same shape, struct trapframe in <cpu/frame.h>), then
  * the vector number, and jumps to alltraps, which saves the general
- * registers and calls trap(frame).  The kernel runs only in ring 0, so
- * there is no swapgs: %gs always points at this CPU's globaldata.
+ * registers and calls trap(frame).
+ *
+ * The swapgs discipline.  In the kernel the GS base is this CPU's
+ * globaldata; in user mode it is the user's (0: the kernel never lets
+ * user code set it), and the kernel's sits in MSR_KGSBASE.  Invariant:
+ * every instruction of kernel code after the entry sequence runs with
+ * the kernel GS base, and user code never runs with it.  How each entry
+ * keeps it:
+ *  - alltraps (every vector except the paranoid ones): the interrupted
+ *    CS says where we came from; CPL 3 means swapgs on entry and again
+ *    right before iretq.  Interrupts are off from the gate until the
+ *    swapgs, and an exception cannot happen in between (no memory access
+ *    that can fault), so the CS test is exact.
+ *  - paranoid vectors (#DB 1, NMI 2, #DF 8, #MC 18): they can arrive
+ *    anywhere, including the one instruction of syscall_entry before its
+ *    swapgs and the instructions of the exit paths after theirs, where
+ *    CS is the kernel's but GS is the user's.  They read MSR_GSBASE
+ *    instead: kernel globaldata addresses are in the upper half (sign
+ *    bit set), so a non-negative base means swapgs in, and swapgs back
+ *    on the way out.
+ *  - syscall_entry: SYSCALL only comes from user mode: swapgs first.
+ * Every entry also clears EFLAGS.AC (CLAC, when SMAP is on): an interrupt
+ * inside copyin() must not run its handler with user access allowed.
  *
  * alltraps also builds a fake frame-pointer link (rbp -> saved rip) so a
  * backtrace taken inside trap() walks through the interrupted code.
  */
 #include <machine/asmdefs.h>
+
+/* CLAC when SMAP is on (CLAC is #UD on a CPU without it). */
+	.macro	SMAP_CLAC
+	cmpb	$0, cpu_smap_on(%rip)
+	je	98f
+	clac
+98:
+	.endm
 
 /* The CPU pushes an error code for vectors 8, 10-14, 17, 21, 29, 30. */
 	.macro	VECTOR n
@@ -20,7 +49,19 @@ vec\n:
 	pushq	$0
 	.endif
 	pushq	$\n
+	.if	(\n == 1) || (\n == 2) || (\n == 8) || (\n == 18)
+	jmp	paranoidtraps
+	.else
 	jmp	alltraps
+	.endif
+	.endm
+
+/* STAC when SMAP is on: allow supervisor access to user pages. */
+	.macro	SMAP_STAC
+	cmpb	$0, cpu_smap_on(%rip)
+	je	97f
+	stac
+97:
 	.endm
 
 	.text
@@ -41,6 +82,11 @@ idt_vectors_start:
 	.text
 	.balign	16
 alltraps:
+	/* [rsp] trapno, 8 err, 16 rip, 24 cs: from user mode, swapgs. */
+	testb	$3, 24(%rsp)
+	jz	1f
+	swapgs
+1:	SMAP_CLAC
 	subq	$(15 * 8), %rsp
 	movq	%rax, 0(%rsp)
 	movq	%rbx, 8(%rsp)
@@ -67,6 +113,8 @@ alltraps:
 	movq	%rsp, %rbx
 	andq	$-16, %rsp
 	call	trap
+	/* trap() may have enabled interrupts (a user fault): not from here. */
+	cli
 	movq	%rbx, %rsp
 	addq	$16, %rsp
 	movq	0(%rsp), %rax
@@ -85,6 +133,175 @@ alltraps:
 	movq	104(%rsp), %r14
 	movq	112(%rsp), %r15
 	addq	$(17 * 8), %rsp			/* registers, trapno, err */
+	/* [rsp] rip, 8 cs: back to user mode, swapgs right before iretq. */
+	testb	$3, 8(%rsp)
+	jz	2f
+	swapgs
+2:	iretq
+
+/*
+ * The paranoid vectors (header): decide swapgs by MSR_GSBASE, keep the
+ * decision in %r12 (callee-saved, so trap() preserves it).
+ */
+	.balign	16
+paranoidtraps:
+	subq	$(15 * 8), %rsp
+	movq	%rax, 0(%rsp)
+	movq	%rbx, 8(%rsp)
+	movq	%rcx, 16(%rsp)
+	movq	%rdx, 24(%rsp)
+	movq	%rsi, 32(%rsp)
+	movq	%rdi, 40(%rsp)
+	movq	%rbp, 48(%rsp)
+	movq	%r8, 56(%rsp)
+	movq	%r9, 64(%rsp)
+	movq	%r10, 72(%rsp)
+	movq	%r11, 80(%rsp)
+	movq	%r12, 88(%rsp)
+	movq	%r13, 96(%rsp)
+	movq	%r14, 104(%rsp)
+	movq	%r15, 112(%rsp)
+	cld
+	xorl	%r12d, %r12d
+	movl	$MSR_GSBASE_ASM, %ecx
+	rdmsr
+	testl	%edx, %edx
+	js	1f				/* kernel GS base already */
+	swapgs
+	movl	$1, %r12d
+1:	SMAP_CLAC
+	pushq	(17 * 8)(%rsp)			/* tf_rip */
+	pushq	%rbp
+	movq	%rsp, %rbp
+	leaq	16(%rsp), %rdi
+	movq	%rsp, %rbx
+	andq	$-16, %rsp
+	call	trap
+	cli
+	movq	%rbx, %rsp
+	addq	$16, %rsp
+	testl	%r12d, %r12d
+	jz	2f
+	swapgs
+2:	movq	0(%rsp), %rax
+	movq	8(%rsp), %rbx
+	movq	16(%rsp), %rcx
+	movq	24(%rsp), %rdx
+	movq	32(%rsp), %rsi
+	movq	40(%rsp), %rdi
+	movq	48(%rsp), %rbp
+	movq	56(%rsp), %r8
+	movq	64(%rsp), %r9
+	movq	72(%rsp), %r10
+	movq	80(%rsp), %r11
+	movq	88(%rsp), %r12
+	movq	96(%rsp), %r13
+	movq	104(%rsp), %r14
+	movq	112(%rsp), %r15
+	addq	$(17 * 8), %rsp
+	iretq
+
+/*
+ * SYSCALL entry (MSR_LSTAR).  The CPU put the user RIP in %rcx and
+ * RFLAGS in %r11, cleared the RFLAGS bits of MSR_FMASK (IF, TF, DF, AC,
+ * NT) and left %rsp alone: swapgs, park the user %rsp in gd_user_rsp,
+ * switch to curthread's kernel stack (gd_rsp0, set by the context
+ * switch), and build a struct trapframe exactly where an interrupt from
+ * user mode would put one, so every user thread's saved user context is
+ * at the same place (the top of its kernel stack).
+ */
+	.globl	syscall_entry
+	.balign	16
+syscall_entry:
+	swapgs
+	movq	%rsp, %gs:GD_USER_RSP_OFFSET
+	movq	%gs:GD_RSP0_OFFSET, %rsp
+	pushq	$UDATA_SEL_ASM			/* tf_ss */
+	pushq	%gs:GD_USER_RSP_OFFSET		/* tf_rsp */
+	pushq	%r11				/* tf_rflags */
+	pushq	$UCODE_SEL_ASM			/* tf_cs */
+	pushq	%rcx				/* tf_rip */
+	pushq	$0				/* tf_err */
+	pushq	$T_SYSCALL			/* tf_trapno */
+	subq	$(15 * 8), %rsp
+	movq	%rax, 0(%rsp)
+	movq	%rbx, 8(%rsp)
+	movq	%rcx, 16(%rsp)
+	movq	%rdx, 24(%rsp)
+	movq	%rsi, 32(%rsp)
+	movq	%rdi, 40(%rsp)
+	movq	%rbp, 48(%rsp)
+	movq	%r8, 56(%rsp)
+	movq	%r9, 64(%rsp)
+	movq	%r10, 72(%rsp)
+	movq	%r11, 80(%rsp)
+	movq	%r12, 88(%rsp)
+	movq	%r13, 96(%rsp)
+	movq	%r14, 104(%rsp)
+	movq	%r15, 112(%rsp)
+	xorl	%ebp, %ebp			/* backtraces end here */
+	movq	%rsp, %rdi
+	sti
+	call	syscall_handler
+	jmp	user_return
+
+/*
+ * void cpu_user_return(struct trapframe *tf) - leave the kernel for user
+ * mode with the context in tf, which must be the frame at the top of
+ * curthread's kernel stack.  SYSRET when it can restore the frame
+ * exactly: %rcx == RIP and %r11 == RFLAGS (which SYSRET clobbers that
+ * way), user selectors, no TF/RF, and a RIP below the last user page
+ * (0x7ffffffff000).  The last condition is the SYSRET #GP class of bug:
+ * with a non-canonical %rcx, Intel CPUs raise #GP in ring 0 after the
+ * swapgs, with the user's stack: never let that happen.  Otherwise
+ * IRETQ, which restores everything (the frame was checked to be a user
+ * frame: cpu_user_frame_ok()).
+ */
+	.globl	cpu_user_return
+cpu_user_return:
+	movq	%rdi, %rsp
+user_return:
+	cli
+	movq	%rsp, %rdi
+	call	cpu_user_frame_ok		/* nonzero: SYSRET is exact */
+	testl	%eax, %eax
+	jz	iret_user
+	movq	0(%rsp), %rax
+	movq	8(%rsp), %rbx
+	movq	24(%rsp), %rdx
+	movq	32(%rsp), %rsi
+	movq	40(%rsp), %rdi
+	movq	48(%rsp), %rbp
+	movq	56(%rsp), %r8
+	movq	64(%rsp), %r9
+	movq	72(%rsp), %r10
+	movq	88(%rsp), %r12
+	movq	96(%rsp), %r13
+	movq	104(%rsp), %r14
+	movq	112(%rsp), %r15
+	movq	(17 * 8)(%rsp), %rcx		/* tf_rip */
+	movq	(19 * 8)(%rsp), %r11		/* tf_rflags */
+	movq	(20 * 8)(%rsp), %rsp		/* tf_rsp: NMI uses its IST */
+	swapgs
+	sysretq
+iret_user:
+	movq	0(%rsp), %rax
+	movq	8(%rsp), %rbx
+	movq	16(%rsp), %rcx
+	movq	24(%rsp), %rdx
+	movq	32(%rsp), %rsi
+	movq	40(%rsp), %rdi
+	movq	48(%rsp), %rbp
+	movq	56(%rsp), %r8
+	movq	64(%rsp), %r9
+	movq	72(%rsp), %r10
+	movq	80(%rsp), %r11
+	movq	88(%rsp), %r12
+	movq	96(%rsp), %r13
+	movq	104(%rsp), %r14
+	movq	112(%rsp), %r15
+	addq	$(17 * 8), %rsp
+	swapgs
 	iretq
 
 /*
@@ -106,12 +323,13 @@ cpu_probe:
 	cli
 	leaq	1f(%rip), %rax
 	movq	%rax, %gs:8			/* gd_onfault */
+	SMAP_STAC				/* tests probe user pages too */
 	movq	(%rdi), %rax
 	testl	%esi, %esi
 	jz	2f
 	movq	%rax, (%rdi)
 2:	movq	$0, %gs:8
-	popfq
+	popfq					/* restores AC too */
 	xorl	%eax, %eax
 	ret
 1:	movq	$0, %gs:8

@@ -25,6 +25,7 @@
 #include <sys/ktest.h>
 #include <sys/lwkt_ipiq.h>
 #include <sys/msgport.h>
+#include <sys/cpu.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
 #include <vm/pmap.h>
@@ -103,10 +104,12 @@ parker_main(void *arg)
 			int cmd = p->pk_cmd;
 
 			seen = g;
-			if (cmd == CMD_READ)
+			if (cmd == CMD_READ) {
+				cpu_user_access_begin();
 				p->pk_val[me] =
 				    *(volatile uint64_t *)p->pk_cmd_va;
-			else if (cmd == CMD_PROBE_W || cmd == CMD_PROBE_R)
+				cpu_user_access_end();
+			} else if (cmd == CMD_PROBE_W || cmd == CMD_PROBE_R)
 				p->pk_res[me] = cpu_probe((void *)p->pk_cmd_va,
 				                          cmd == CMD_PROBE_W);
 			if (cmd == CMD_EXIT) {
@@ -589,8 +592,10 @@ pmapmp_enter_2m(struct ktest *t)
 	/* A 4K mapping inside it is refused. */
 	KT_EXPECT_EQ(t, pmap_enter(pm, va + PAGE_SIZE, f, RW, 0), -1);
 	lwkt_set_pmap(pm);
+	cpu_user_access_begin();
 	KT_EXPECT_EQ(t, *(volatile uint64_t *)(va + off),
 	             *(uint64_t *)pmap_map_dmap(pa + off));
+	cpu_user_access_end();
 	KT_EXPECT_EQ(t, cpu_probe((void *)(va + NBPDR - 8), 1), -1); /* RO */
 	pmap_remove(pm, va + PAGE_SIZE, va + 2 * PAGE_SIZE); /* all of it */
 	KT_EXPECT_EQ(t, cpu_probe((void *)(va + off), 0), -1);
@@ -896,6 +901,7 @@ pmapmp_measure_ceiling(struct ktest *t)
 		             0);
 	crit_enter();
 	lwkt_set_pmap(pm);
+	cpu_user_access_begin();
 	for (r = 0; r < REPS; r++) {
 		for (i = 0; i < NP; i++)
 			sink +=
@@ -920,6 +926,7 @@ pmapmp_measure_ceiling(struct ktest *t)
 			    *(volatile uint64_t *)(UVA_BASE + i * PAGE_SIZE);
 		t_refill_full += rdtsc_ordered() - t0;
 	}
+	cpu_user_access_end();
 	lwkt_set_pmap(NULL);
 	crit_exit();
 	/* TSC ticks -> ns */

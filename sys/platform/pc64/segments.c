@@ -65,6 +65,10 @@ cpu_segments_init(struct gdtpage *gp, vm_offset_t df_stack_top,
 	memset(gp, 0, sizeof(*gp));
 	gp->gp_gdt[GCODE_SEL] = 0x00af9a000000ffffull; /* 64-bit ring-0 code */
 	gp->gp_gdt[GDATA_SEL] = 0x00cf92000000ffffull; /* ring-0 data */
+	/* User segments: the same with DPL 3 (SYSRET's layout, segments.h). */
+	gp->gp_gdt[GUCODE32_SEL] = 0x00cffa000000ffffull; /* 32-bit code */
+	gp->gp_gdt[GUDATA_SEL] = 0x00cff2000000ffffull;   /* data */
+	gp->gp_gdt[GUCODE_SEL] = 0x00affa000000ffffull;   /* 64-bit code */
 	/* 16-byte TSS descriptor: type 9, present, base split in pieces. */
 	gp->gp_gdt[GTSS_SEL] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
 	                       ((uint64_t)SDT_SYSTSS << 40) | (1ull << 47) |

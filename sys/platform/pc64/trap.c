@@ -16,6 +16,12 @@
  * halts for good (mp_machdep.c).  After an interrupt handler, lwkt_intr_return() runs the
  * work the handler deferred (an IPI-queue drain, a preemption) unless
  * the interrupted thread is in a critical section.
+ *
+ * From user mode (CS.RPL 3): an exception goes to trap_user()
+ * (cpu_user.c: vm_fault or a signal), and after an interrupt userret()
+ * runs so an exiting process's threads leave promptly.  A page fault on
+ * a user address inside copyin/copyout is demand paging
+ * (trap_user_copy_fault) before it is an EFAULT.
  */
 #include <machine/md_var.h>
 
@@ -23,6 +29,7 @@
 #include <machine/globaldata.h>
 #include <machine/intr.h>
 #include <machine/pmap_inval.h>
+#include <sys/proc.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
 
@@ -140,16 +147,30 @@ trap(struct trapframe *tf)
 			/* Deferred IPI drain or preemption, when allowed. */
 			if (trap_gs_ready)
 				lwkt_intr_return();
+			/* Back to user mode: exit requests, signals. */
+			if ((tf->tf_cs & 3) != 0) {
+				cpu_enable_intr();
+				userret(curthread->td_lwp, tf);
+			}
 			return;
 		}
 		if (++stray_count <= 10)
 			kprintf("trap: stray interrupt on vector %lu\n", vec);
 		return;
 	}
+	if ((tf->tf_cs & 3) != 0 && vec != 2) {
+		mycpu->gd_cnt.pc_traps++;
+		trap_user(tf); /* an exception in user mode: a signal */
+		return;
+	}
 	if (trap_gs_ready) {
 		struct globaldata *gd = mycpu;
 
 		gd->gd_cnt.pc_traps++;
+		/* Demand paging inside copyin/copyout: resolve and retry. */
+		if (vec == 14 && gd->gd_onfault != 0 &&
+		    trap_user_copy_fault(tf, rcr2()))
+			return;
 		if ((vec == 14 || vec == 13) && gd->gd_onfault != 0) {
 			gd->gd_fault_va = vec == 14 ? rcr2() : 0;
 			tf->tf_rip = gd->gd_onfault;

@@ -1,0 +1,17 @@
+# User-mode programs (test/user/*.c): static musl executables, loaded as
+# boot modules and started with run=NAME (sys/kern/kern_userboot.c).  The
+# same binaries run unmodified on Linux.  musl-gcc comes from the Debian
+# package musl-tools (tools/deps.sh user).
+USER_SRCS := $(sort $(wildcard test/user/*.c))
+USER_PROGS := $(patsubst test/user/%.c,build/user/%,$(USER_SRCS))
+USER_CFLAGS := -static -O2 -g -Wall -Wextra -Werror -pthread
+
+.PHONY: user
+user: $(USER_PROGS)
+
+build/user/%: test/user/%.c $(wildcard test/user/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $<"
+	@musl-gcc $(USER_CFLAGS) -o $@ $<
+
+all: $(USER_PROGS)

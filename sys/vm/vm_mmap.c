@@ -1,0 +1,357 @@
+/*
+ * vm_mmap.c - anonymous user memory: mmap, munmap, mprotect, madvise,
+ * brk, and the page-fault resolver vm_fault().
+ *
+ * Locking and its invariant.  p_vmlock (a spin lock) is held across
+ * every change to a process's vm_map AND the matching change to its user
+ * page tables, and across vm_fault()'s lookup-then-enter.  Invariant:
+ * outside p_vmlock, every valid user PTE lies inside a map entry and
+ * grants no more than that entry's protection.  It holds because the
+ * only code that creates or widens a user PTE is vm_fault() (and the ELF
+ * loader before the first thread runs), which checks the entry under the
+ * same lock, and every operation that removes or reduces an entry
+ * removes or reduces the PTEs in the same critical section.  So a fault
+ * and an munmap of the same range on two CPUs are serialized: either the
+ * fault finds the entry and maps the page before the munmap removes both,
+ * or it finds no entry and reports SEGV_MAPERR; a page can never be left
+ * mapped outside the map.
+ *
+ * Shootdowns.  Each call that removes or reduces mappings queues all of
+ * its PTE changes on one struct pmap_inval_batch (one flush, sent only to
+ * the CPUs in the process's pm_active) and waits for it after dropping
+ * p_vmlock.  Removed frames are handed to the batch
+ * (ib_free_leaves), so they reach the allocator only after every CPU has
+ * acknowledged: no CPU can still write a frame through a stale TLB entry
+ * once it is reused.  Between the unlock and the acknowledgement another
+ * thread may fault the range again; it gets a fresh page and the pending
+ * flush only drops translations of the old frames, which are not yet
+ * free, so nothing is corrupted.
+ *
+ * Waiting for acknowledgements while holding p_vmlock happens only in
+ * vm_fault's permission upgrade (pmap_enter replacing a PTE): spin-lock
+ * waiters keep taking interrupts, so the targets still answer.
+ *
+ * Argument checks and error numbers follow Linux's mm/mmap.c,
+ * mm/mprotect.c and mm/madvise.c; one difference: mprotect over a range
+ * with a hole fails with ENOMEM without changing anything, where Linux
+ * changes the part before the hole.
+ */
+#include <sys/proc.h>
+
+#include <machine/vmparam.h>
+#include <sys/errno.h>
+#include <sys/mman.h>
+#include <sys/systm.h>
+#include <vm/pmap.h>
+#include <vm/vm_map.h>
+#include <vm/vm_page.h>
+
+#define PROT_MASK (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE)
+
+/* x86: any access right implies read. */
+static int
+prot_allows(int prot)
+{
+	if (prot & (VM_PROT_WRITE | VM_PROT_EXECUTE))
+		prot |= VM_PROT_READ;
+	return prot;
+}
+
+int
+vm_fault(struct proc *p, vm_offset_t va, int access)
+{
+	struct vm_map_entry *e;
+	struct vm_page *m;
+	vm_paddr_t pa;
+	int r = VMF_OK;
+
+	va = rounddown2(va, PAGE_SIZE);
+	spin_lock(&p->p_vmlock);
+	e = vm_map_lookup(&p->p_map, va);
+	if (e == NULL) {
+		r = VMF_MAPERR;
+		goto out;
+	}
+	if ((prot_allows(e->e_prot) & access) != access) {
+		r = VMF_ACCERR;
+		goto out;
+	}
+	pa = pmap_extract(p->p_pmap, va);
+	if (pa != ~0ull) {
+		/*
+		 * Present: a write to a page mapped before mprotect widened
+		 * the entry (re-enter with the entry's rights), or a
+		 * spurious fault on a stale TLB entry (re-entering the same
+		 * PTE changes nothing and the access is retried).
+		 */
+		if (pmap_enter(p->p_pmap, va, rounddown2(pa, PAGE_SIZE),
+		               e->e_prot, 0) != 0)
+			r = VMF_NOMEM;
+		goto out;
+	}
+	m = vm_page_alloc(); /* zeroed: demand-zero */
+	if (m == NULL) {
+		r = VMF_NOMEM;
+		goto out;
+	}
+	if (pmap_enter(p->p_pmap, va, vm_page_to_phys(m), e->e_prot, 0) != 0) {
+		vm_page_free(m);
+		r = VMF_NOMEM;
+	}
+out:
+	spin_unlock(&p->p_vmlock);
+	return r;
+}
+
+/* Unmap [start, end) from the map and the page tables (p_vmlock held). */
+static int
+unmap_locked(struct proc *p, vm_offset_t start, vm_offset_t end,
+             struct pmap_inval_batch *b)
+{
+	int error = vm_map_remove(&p->p_map, start, end);
+
+	if (error == 0)
+		pmap_remove_batch(p->p_pmap, start, end, b);
+	return error;
+}
+
+static void
+batch_start(struct proc *p, struct pmap_inval_batch *b)
+{
+	pmap_inval_batch_init(b, p->p_pmap);
+	b->ib_free_leaves = true;
+}
+
+int64_t
+vm_mmap(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot,
+        uint64_t flags, int64_t fd, uint64_t off)
+{
+	struct pmap_inval_batch b;
+	vm_offset_t start;
+	int error = 0;
+
+	if (off & PAGE_MASK)
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return fd >= 0 && fd <= 2 ? -ENODEV : -EBADF;
+	if (len == 0)
+		return -EINVAL;
+	if (len > VM_USER_TOP)
+		return -ENOMEM;
+	len = roundup2(len, PAGE_SIZE);
+	switch (flags & MAP_TYPE) {
+	case MAP_SHARED:
+	case MAP_SHARED_VALIDATE:
+	case MAP_PRIVATE:
+		break;
+	default:
+		return -EINVAL;
+	}
+	prot &= PROT_MASK;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr & PAGE_MASK)
+			return -EINVAL;
+		if (addr > VM_USER_TOP - len)
+			return -ENOMEM;
+		if (addr < MMAP_MIN_ADDR)
+			return -EPERM;
+	}
+	batch_start(p, &b);
+	spin_lock(&p->p_vmlock);
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		start = addr;
+		if (!vm_map_range_free(&p->p_map, start, start + len)) {
+			if (flags & MAP_FIXED_NOREPLACE)
+				error = EEXIST;
+			else
+				error = unmap_locked(p, start, start + len, &b);
+		}
+	} else if (addr != 0 && (addr & PAGE_MASK) == 0 &&
+	           addr >= MMAP_MIN_ADDR && addr <= VM_USER_TOP - len &&
+	           vm_map_range_free(&p->p_map, addr, addr + len)) {
+		start = addr; /* the hint is free: take it */
+	} else {
+		error =
+		    vm_map_find_space(&p->p_map, len, p->p_mmap_top, &start);
+	}
+	if (error == 0)
+		error =
+		    vm_map_insert(&p->p_map, start, start + len, (int)prot, 0);
+	spin_unlock(&p->p_vmlock);
+	pmap_inval_batch_wait(&b);
+	if (error != 0)
+		return -error;
+	if (flags & MAP_POPULATE) {
+		vm_offset_t va;
+
+		for (va = start; va < start + len; va += PAGE_SIZE)
+			if (prot != 0 &&
+			    vm_fault(p, va, VM_PROT_READ) != VMF_OK)
+				break;
+	}
+	return (int64_t)start;
+}
+
+int64_t
+vm_munmap(struct proc *p, uint64_t addr, uint64_t len)
+{
+	struct pmap_inval_batch b;
+	int error;
+
+	if ((addr & PAGE_MASK) || addr > VM_USER_TOP ||
+	    len > VM_USER_TOP - addr)
+		return -EINVAL;
+	len = roundup2(len, PAGE_SIZE);
+	if (len == 0)
+		return -EINVAL;
+	batch_start(p, &b);
+	spin_lock(&p->p_vmlock);
+	error = unmap_locked(p, addr, addr + len, &b);
+	spin_unlock(&p->p_vmlock);
+	pmap_inval_batch_wait(&b);
+	return -error;
+}
+
+int64_t
+vm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot)
+{
+	struct pmap_inval_batch b;
+	uint64_t end;
+	int error;
+
+	if (addr & PAGE_MASK)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	len = roundup2(len, PAGE_SIZE);
+	end = addr + len;
+	if (len == 0 || end <= addr)
+		return -ENOMEM;
+	if (prot &
+	    ~(uint64_t)(PROT_MASK | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL;
+	if (prot & (PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL; /* no growing mappings here */
+	prot &= PROT_MASK;
+	if (end > VM_USER_TOP)
+		return -ENOMEM;
+	batch_start(p, &b);
+	spin_lock(&p->p_vmlock);
+	if (!vm_map_range_mapped(&p->p_map, addr, end)) {
+		error = ENOMEM;
+	} else {
+		error = vm_map_protect(&p->p_map, addr, end, (int)prot);
+		/* Reduce what is mapped; widening happens on fault. */
+		if (error == 0)
+			pmap_protect_batch(p->p_pmap, addr, end, (int)prot, &b);
+	}
+	spin_unlock(&p->p_vmlock);
+	pmap_inval_batch_wait(&b);
+	return -error;
+}
+
+int64_t
+vm_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t advice)
+{
+	struct pmap_inval_batch b;
+	uint64_t end;
+	int error = 0;
+
+	switch (advice) {
+	case MADV_NORMAL:
+	case MADV_RANDOM:
+	case MADV_SEQUENTIAL:
+	case MADV_WILLNEED:
+	case MADV_DONTNEED:
+	case MADV_FREE:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (addr & PAGE_MASK)
+		return -EINVAL;
+	end = addr + roundup2(len, PAGE_SIZE);
+	if ((len != 0 && roundup2(len, PAGE_SIZE) == 0) || end < addr)
+		return -EINVAL;
+	if (end == addr)
+		return 0;
+	if (advice != MADV_DONTNEED && advice != MADV_FREE) {
+		spin_lock(&p->p_vmlock);
+		if (!vm_map_range_mapped(&p->p_map, addr, end))
+			error = ENOMEM;
+		spin_unlock(&p->p_vmlock);
+		return -error;
+	}
+	batch_start(p, &b);
+	spin_lock(&p->p_vmlock);
+	/* Drop what is mapped; holes make it ENOMEM, as on Linux. */
+	if (!vm_map_range_mapped(&p->p_map, addr, end))
+		error = ENOMEM;
+	{
+		struct vm_map_entry *e;
+
+		for (e = p->p_map.m_head; e != NULL && e->e_start < end;
+		     e = e->e_next)
+			if (e->e_end > addr)
+				pmap_remove_batch(p->p_pmap,
+				                  MAX(e->e_start, addr),
+				                  MIN(e->e_end, end), &b);
+	}
+	spin_unlock(&p->p_vmlock);
+	pmap_inval_batch_wait(&b);
+	return -error;
+}
+
+/*
+ * brk: Linux semantics.  The break moves to addr when it can; the return
+ * value is always the (new or unchanged) break, never an error.
+ */
+int64_t
+vm_brk(struct proc *p, uint64_t addr)
+{
+	struct pmap_inval_batch b;
+	vm_offset_t oldend, newend;
+	int error = 0;
+
+	batch_start(p, &b);
+	spin_lock(&p->p_vmlock);
+	if (addr < p->p_brk_start || addr >= VM_USER_TOP) {
+		addr = p->p_brk;
+		goto out;
+	}
+	oldend = roundup2(p->p_brk, PAGE_SIZE);
+	newend = roundup2(addr, PAGE_SIZE);
+	if (newend > oldend) {
+		if (!vm_map_range_free(&p->p_map, oldend, newend + PAGE_SIZE))
+			error = ENOMEM; /* would touch the next mapping */
+		else
+			error = vm_map_insert(&p->p_map, oldend, newend,
+			                      VM_PROT_READ | VM_PROT_WRITE,
+			                      VM_ENTRY_BRK);
+	} else if (newend < oldend) {
+		error = unmap_locked(p, newend, oldend, &b);
+	}
+	if (error == 0)
+		p->p_brk = addr;
+	addr = p->p_brk;
+out:
+	spin_unlock(&p->p_vmlock);
+	pmap_inval_batch_wait(&b);
+	return (int64_t)addr;
+}
+
+/* Exit: remove everything with one final shootdown (pm_active empty). */
+void
+vm_teardown(struct proc *p)
+{
+	struct pmap_inval_batch b;
+	struct vm_map_entry *e;
+
+	batch_start(p, &b);
+	spin_lock(&p->p_vmlock);
+	for (e = p->p_map.m_head; e != NULL; e = e->e_next)
+		pmap_remove_batch(p->p_pmap, e->e_start, e->e_end, &b);
+	vm_map_clear(&p->p_map);
+	spin_unlock(&p->p_vmlock);
+	pmap_inval_batch_wait(&b);
+}
