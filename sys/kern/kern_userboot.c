@@ -19,9 +19,11 @@
 #include <sys/bootopt.h>
 #include <sys/errno.h>
 #include <sys/ktest.h>
+#include <sys/malloc.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
 #include <vm/pmap.h>
+#include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 
 BOOTOPT_DECLARE(run_opt, "run",
@@ -97,7 +99,7 @@ user_run_programs(struct ktest *t)
 {
 	static struct userprog progs[USER_MAX_PROCS];
 	uint64_t free0 = vm_page_free_count(), free1, slack;
-	uint64_t thr0 = proc_threads_created;
+	uint64_t km0 = kmalloc_pages, st0 = kmem_stack_pages;
 	int timeout_ms =
 	    (int)bootopt_get_u64("user.timeout", 60, 1, 3600) * 1000;
 	int n, i;
@@ -131,13 +133,12 @@ user_run_programs(struct ktest *t)
 	}
 	/*
 	 * Every user page and page-table page must be back.  What may stay
-	 * allocated: kmalloc's pages (it never returns them) and the stacks
-	 * of new LWKT threads (recycled, never freed): at most one stack
-	 * (LWKT_STACK_PAGES) and one page of structures per thread ever
-	 * created, plus a little for the process structures.
+	 * allocated is counted: kmalloc's pages (it never returns them) and
+	 * the stacks of new LWKT threads (recycled, never freed), plus at
+	 * most 4 kernel page-table pages for those stacks' KVA.
 	 */
 	free1 = vm_page_free_count();
-	slack = 16 + (LWKT_STACK_PAGES + 1) * (proc_threads_created - thr0);
+	slack = 4 + (kmalloc_pages - km0) + (kmem_stack_pages - st0);
 	kprintf("user: free pages %lu before, %lu after (kernel caches may "
 	        "keep %lu)\n",
 	        free0, free1, slack);

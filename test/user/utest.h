@@ -21,8 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static int ut_case_no, ut_failed_cases, ut_case_failures;
-static const char *ut_case_name;
+static int ut_case_no, ut_failed_cases,
+    ut_case_failures __attribute__((unused));
+static const char *ut_case_name __attribute__((unused));
 
 static void __attribute__((format(printf, 1, 2))) ut_line(const char *fmt, ...)
 {
@@ -85,8 +86,7 @@ ut_begin(const char *prog, int ncases)
 		}                                                              \
 	} while (0)
 
-static int
-ut_end(void)
+static int __attribute__((unused)) ut_end(void)
 {
 	ut_line("%d passed, %d failed", ut_case_no - ut_failed_cases,
 	        ut_failed_cases);

@@ -205,13 +205,14 @@ cpu_clone_setup(struct lwp *child, const void *parent_frame, uint64_t newsp)
 	fxsave(child->lwp_md.md_fpu);
 }
 
+/* Second half of cpu_user_start(), on the stack below the user frame. */
+void cpu_user_start2(struct lwp *lp) __noreturn;
 void
-cpu_user_start(struct lwp *lp)
+cpu_user_start2(struct lwp *lp)
 {
 	struct thread *td = curthread;
 	struct trapframe *tf = td_frame(td);
 
-	cpu_disable_intr();
 	KASSERT(td->td_lwp == lp, "cpu_user_start: not this thread's lwp");
 	*tf = lp->lwp_md.md_startf;
 	set_rsp0(td);
@@ -220,6 +221,28 @@ cpu_user_start(struct lwp *lp)
 	userret(lp, tf);
 	cpu_disable_intr();
 	cpu_user_return(tf);
+}
+
+/*
+ * A new user thread's first entry to user mode.  lwkt_create() started
+ * the thread near the top of its stack, where the user frame goes, so
+ * first move to the stack just below the frame (16-byte aligned, as a
+ * call site needs), then fill the frame in.
+ */
+void
+cpu_user_start(struct lwp *lp)
+{
+	struct trapframe *tf = td_frame(curthread);
+
+	cpu_disable_intr();
+	__asm__ volatile("movq %0, %%rsp\n\t"
+	                 "xorl %%ebp, %%ebp\n\t"
+	                 "call cpu_user_start2\n\t"
+	                 "ud2"
+	                 :
+	                 : "r"(tf), "D"(lp)
+	                 : "memory");
+	__builtin_unreachable();
 }
 
 void

@@ -1,0 +1,229 @@
+/*
+ * ut_threads.c - pthreads on every CPU: create/join with a shared mutex
+ * (futex contention), a condition-variable ping-pong (futex wake round
+ * trips), threads pinned to each CPU with sched_setaffinity, 64 threads
+ * alive at once, the thread limit (EAGAIN), and a thread storm: N
+ * create/exit (argv[1], default 10000) with up to 8 in flight.
+ */
+#include "utest.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static long counter;
+static int ncpu = 1;
+
+static void *
+adder(void *arg)
+{
+	long i, n = (long)arg;
+
+	for (i = 0; i < n; i++) {
+		pthread_mutex_lock(&mu);
+		counter++;
+		pthread_mutex_unlock(&mu);
+	}
+	return (void *)(long)syscall(SYS_gettid);
+}
+
+static void
+t_create_join(void)
+{
+	pthread_t t[8];
+	void *ret;
+	int i;
+
+	counter = 0;
+	for (i = 0; i < 8; i++)
+		CHECK(pthread_create(&t[i], NULL, adder, (void *)2000l) == 0);
+	for (i = 0; i < 8; i++) {
+		CHECK(pthread_join(t[i], &ret) == 0);
+		CHECK((long)ret > 0 && (long)ret != getpid());
+	}
+	CHECK(counter == 8 * 2000);
+}
+
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int turn;
+
+static void *
+ponger(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < 200; i++) {
+		pthread_mutex_lock(&mu);
+		while (turn != 1)
+			pthread_cond_wait(&cv, &mu);
+		turn = 0;
+		pthread_cond_signal(&cv);
+		pthread_mutex_unlock(&mu);
+	}
+	return NULL;
+}
+
+static void
+t_condvar(void)
+{
+	pthread_t t;
+	int i;
+
+	turn = 0;
+	CHECK(pthread_create(&t, NULL, ponger, NULL) == 0);
+	for (i = 0; i < 200; i++) {
+		pthread_mutex_lock(&mu);
+		turn = 1;
+		pthread_cond_signal(&cv);
+		while (turn != 0)
+			pthread_cond_wait(&cv, &mu);
+		pthread_mutex_unlock(&mu);
+	}
+	CHECK(pthread_join(t, NULL) == 0);
+}
+
+static void *
+pinned(void *arg)
+{
+	long cpu = (long)arg;
+	cpu_set_t set;
+	volatile double x = 1.0;
+	int i;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0)
+		return (void *)1l;
+	/* FPU state must survive migration and switches. */
+	for (i = 0; i < 10000; i++)
+		x = x * 1.0000001 + 0.5;
+	return x > 1.0 ? NULL : (void *)2l;
+}
+
+static void
+t_affinity(void)
+{
+	pthread_t t[64];
+	void *ret;
+	long i;
+
+	for (i = 0; i < ncpu && i < 64; i++)
+		CHECK(pthread_create(&t[i], NULL, pinned, (void *)i) == 0);
+	for (i = 0; i < ncpu && i < 64; i++) {
+		CHECK(pthread_join(t[i], &ret) == 0);
+		CHECK(ret == NULL);
+	}
+}
+
+static volatile int release;
+
+static void *
+waiter(void *arg)
+{
+	(void)arg;
+	while (!release)
+		sched_yield();
+	return NULL;
+}
+
+static void
+t_64_threads(void)
+{
+	pthread_t t[64];
+	int i, made = 0;
+
+	release = 0;
+	for (i = 0; i < 64; i++)
+		if (pthread_create(&t[i], NULL, waiter, NULL) == 0)
+			made++;
+	CHECK(made == 64);
+	release = 1;
+	for (i = 0; i < made; i++)
+		CHECK(pthread_join(t[i], NULL) == 0);
+}
+
+static void *
+sleeper(void *arg)
+{
+	(void)arg;
+	while (!release)
+		usleep(1000);
+	return NULL;
+}
+
+static void
+t_thread_limit(void)
+{
+	static pthread_t t[200];
+	pthread_attr_t a;
+	int i, made, err = 0;
+
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 16384);
+	release = 0;
+	for (made = 0; made < 200; made++) {
+		err = pthread_create(&t[made], &a, sleeper, NULL);
+		if (err != 0)
+			break;
+	}
+	/* This kernel stops at its limit with EAGAIN; Linux allows more. */
+	CHECK(made == 200 || err == EAGAIN);
+	release = 1;
+	for (i = 0; i < made; i++)
+		CHECK(pthread_join(t[i], NULL) == 0);
+}
+
+static void *
+nothing(void *arg)
+{
+	return arg;
+}
+
+static void
+t_storm(long n)
+{
+	pthread_t t[8];
+	long i;
+	int k, bad = 0;
+
+	for (i = 0; i < n; i += 8) {
+		for (k = 0; k < 8; k++)
+			if (pthread_create(&t[k], NULL, nothing, (void *)i) !=
+			    0)
+				bad++;
+		for (k = 0; k < 8; k++)
+			if (pthread_join(t[k], NULL) != 0)
+				bad++;
+	}
+	CHECK(bad == 0);
+}
+
+static long storm_n = 10000;
+
+static void
+t_thread_storm(void)
+{
+	t_storm(storm_n);
+}
+
+int
+main(int argc, char **argv)
+{
+	cpu_set_t set;
+
+	if (argc > 1)
+		storm_n = atol(argv[1]);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		ncpu = CPU_COUNT(&set);
+	ut_begin("ut_threads", 6);
+	UT_CASE(t_create_join);
+	UT_CASE(t_condvar);
+	UT_CASE(t_affinity);
+	UT_CASE(t_64_threads);
+	UT_CASE(t_thread_limit);
+	UT_CASE(t_thread_storm);
+	return ut_end();
+}
