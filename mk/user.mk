@@ -15,3 +15,9 @@ build/user/%: test/user/%.c $(wildcard test/user/*.h)
 	@musl-gcc $(USER_CFLAGS) -o $@ $<
 
 all: $(USER_PROGS)
+
+# Malformed executables for the loader's boot test: a truncated ELF.
+USER_BAD := build/user/bad_truncated
+$(USER_BAD): build/user/ut_segv
+	@head -c 300 $< > $@
+all: $(USER_BAD)

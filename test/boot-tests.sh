@@ -91,6 +91,30 @@ boot stress        --smp 8 --cmdline "test=none stress=all stress.seconds=1"
 boot stress-skip-remote --smp 8 \
                    --cmdline "test=none stress=remap,kernel stress.seconds=2 pmap.skip_remote=1" \
                    --expect fail --expect-line "stress: .*stale read on cpu"
+# User mode (test/user/, built with musl-gcc): the test programs as boot
+# modules, run as processes at once; each must exit 0 and no page may
+# leak (sys/kern/kern_userboot.c).
+u=$top/build/user
+utests="$u/ut_syscalls $u/ut_signals $u/ut_threads $u/ut_exit"
+boot user-smp1     --smp 1 --modules "$utests" \
+                   --cmdline "test=none run=ut_syscalls,ut_signals,ut_threads:2000,ut_exit"
+boot user-smp2     --smp 2 --modules "$utests" \
+                   --cmdline "test=none run=ut_syscalls,ut_signals,ut_threads:2000,ut_exit"
+boot user-smp8     --smp 8 --modules "$utests" \
+                   --cmdline "test=none run=ut_syscalls,ut_signals,ut_threads,ut_exit"
+boot user-pc       --machine pc --smp 4 --modules "$utests" \
+                   --cmdline "test=none run=ut_syscalls,ut_signals,ut_threads:2000,ut_exit"
+# 64 threads alive at once in 128 MiB (ut_threads' t_64_threads).
+boot user-128M     --smp 8 --mem 128M --modules "$u/ut_threads" \
+                   --cmdline "test=none run=ut_threads:1000"
+# No handler: the kernel kills the process with one line, status 139.
+boot user-segv-kill --smp 2 --modules "$u/ut_segv" --cmdline "test=none run=ut_segv" \
+                   --expect fail \
+                   --expect-line "killed by signal 11: rip 0x[0-9a-f]+, address 0, write \(not mapped\)"
+# A truncated executable is refused with a message, not a crash.
+boot user-bad-elf  --smp 2 --modules "$u/bad_truncated" \
+                   --cmdline "test=none run=bad_truncated" --expect fail \
+                   --expect-line "bad_truncated: cannot run: truncated"
 # ---------------------------------------------------------------------
 
 if [[ ${BOOT_LIST:-0} == 1 ]]; then

@@ -52,7 +52,7 @@
 /* The wall clock: nanouptime() plus a fixed boot time (no RTC read). */
 #define BOOT_EPOCH_NS (1767225600ull * NS_PER_S) /* 2026-01-01 00:00 UTC */
 
-static uint64_t warned[NSYSCALLS / 64]; /* ENOSYS reported once */
+static uint64_t warned[NSYSCALLS / 64 + 1]; /* ENOSYS reported once */
 
 static int64_t
 cons_write_user(const void *ubuf, uint64_t len)
@@ -322,13 +322,12 @@ sys_ioctl(int64_t fd)
 static int64_t
 sys_enosys(uint64_t nr)
 {
-	if (nr < NSYSCALLS) {
-		uint64_t bit = 1ull << (nr % 64);
+	/* One warning per number; all numbers >= NSYSCALLS share one. */
+	uint64_t slot = nr < NSYSCALLS ? nr : NSYSCALLS,
+	         bit = 1ull << (slot % 64);
 
-		if (__atomic_fetch_or(&warned[nr / 64], bit, __ATOMIC_RELAXED) &
-		    bit)
-			return -ENOSYS;
-	}
+	if (__atomic_fetch_or(&warned[slot / 64], bit, __ATOMIC_RELAXED) & bit)
+		return -ENOSYS;
 	kprintf("syscall: warning: system call %lu is not implemented "
 	        "(-ENOSYS)\n",
 	        nr);
