@@ -115,6 +115,16 @@ boot user-segv-kill --smp 2 --modules "$u/ut_segv" --cmdline "test=none run=ut_s
 boot user-bad-elf  --smp 2 --modules "$u/bad_truncated" \
                    --cmdline "test=none run=bad_truncated" --expect fail \
                    --expect-line "bad_truncated: cannot run: truncated"
+# Out of memory: mmap succeeds, the fault that finds no page kills the
+# process with a message; the kernel goes on (and gets every page back).
+boot user-oom      --smp 2 --mem 64M --modules "$u/ut_oom" --cmdline "test=none run=ut_oom" \
+                   --expect fail --expect-line "killed by signal 9: .*\(out of memory\)"
+# Random system calls on 8 CPUs: no panic, exit 0, nothing leaked.
+boot user-fuzz     --smp 8 --modules "$u/ut_fuzz" --cmdline "test=none run=ut_fuzz:3"
+# A page leaked on purpose must fail the leak check (proves it can).
+boot user-leak-inject --smp 2 --modules "$u/ut_exit" \
+                   --cmdline "test=none run=ut_exit vm.leak_inject=1" \
+                   --expect fail --expect-line "user: leak: 1 pages not returned"
 # ---------------------------------------------------------------------
 
 if [[ ${BOOT_LIST:-0} == 1 ]]; then

@@ -22,6 +22,7 @@
 #include <sys/malloc.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
+#include <machine/pmap.h>
 #include <vm/pmap.h>
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
@@ -100,6 +101,7 @@ user_run_programs(struct ktest *t)
 	static struct userprog progs[USER_MAX_PROCS];
 	uint64_t free0 = vm_page_free_count(), free1, slack;
 	uint64_t km0 = kmalloc_pages, st0 = kmem_stack_pages;
+	uint64_t kpt0 = pmap_ptpages(pmap_kernel());
 	int timeout_ms =
 	    (int)bootopt_get_u64("user.timeout", 60, 1, 3600) * 1000;
 	int n, i;
@@ -133,15 +135,19 @@ user_run_programs(struct ktest *t)
 	}
 	/*
 	 * Every user page and page-table page must be back.  What may stay
-	 * allocated is counted: kmalloc's pages (it never returns them) and
-	 * the stacks of new LWKT threads (recycled, never freed), plus at
-	 * most 4 kernel page-table pages for those stacks' KVA.
+	 * allocated is counted: kmalloc's pages (it never returns them),
+	 * the stacks of new LWKT threads (recycled, never freed) and the
+	 * kernel page-table pages their KVA needed.
 	 */
 	free1 = vm_page_free_count();
-	slack = 4 + (kmalloc_pages - km0) + (kmem_stack_pages - st0);
+	slack = (kmalloc_pages - km0) + (kmem_stack_pages - st0) +
+	        (pmap_ptpages(pmap_kernel()) - kpt0);
 	kprintf("user: free pages %lu before, %lu after (kernel caches may "
 	        "keep %lu)\n",
 	        free0, free1, slack);
+	if (free0 - MIN(free0, free1) > slack)
+		kprintf("user: leak: %lu pages not returned\n",
+		        free0 - free1 - slack);
 	KT_EXPECT_EQ(t, free0 - MIN(free0, free1) <= slack, 1);
 }
 

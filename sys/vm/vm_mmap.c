@@ -39,6 +39,7 @@
 #include <sys/proc.h>
 
 #include <machine/vmparam.h>
+#include <sys/bootopt.h>
 #include <sys/errno.h>
 #include <sys/mman.h>
 #include <sys/systm.h>
@@ -340,6 +341,9 @@ out:
 	return (int64_t)addr;
 }
 
+BOOTOPT_DECLARE(vm_leak_opt, "vm.leak_inject",
+                "1: leak one page per exiting process (checks the leak test)");
+
 /* Exit: remove everything with one final shootdown (pm_active empty). */
 void
 vm_teardown(struct proc *p)
@@ -347,6 +351,9 @@ vm_teardown(struct proc *p)
 	struct pmap_inval_batch b;
 	struct vm_map_entry *e;
 
+	/* Fault injection: the user suite's page count must notice. */
+	if (bootopt_get_bool("vm.leak_inject", false))
+		(void)vm_page_alloc();
 	batch_start(p, &b);
 	spin_lock(&p->p_vmlock);
 	for (e = p->p_map.m_head; e != NULL; e = e->e_next)

@@ -118,6 +118,26 @@ t_mmap(void)
 	CHECK(SYS2(SYS_munmap, b, 4 * PG) == 0);
 }
 
+/* Address space exhaustion: ENOMEM (reservations cost no memory). */
+static void
+t_mmap_enomem(void)
+{
+	long a[16], r = 0;
+	int i, n;
+
+	for (n = 0; n < 16; n++) {
+		r = SYS6(SYS_mmap, 0, 1ul << 44, PROT_NONE,
+		         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (r < 0)
+			break;
+		a[n] = r;
+	}
+	CHECK(n < 16 && n >= 4);
+	CHECK_ERR(r, ENOMEM);
+	for (i = 0; i < n; i++)
+		CHECK(SYS2(SYS_munmap, a[i], 1ul << 44) == 0);
+}
+
 static void
 t_munmap(void)
 {
@@ -319,11 +339,12 @@ t_futex(void)
 int
 main(void)
 {
-	ut_begin("ut_syscalls", 12);
+	ut_begin("ut_syscalls", 13);
 	UT_CASE(t_write);
 	UT_CASE(t_writev);
 	UT_CASE(t_read);
 	UT_CASE(t_mmap);
+	UT_CASE(t_mmap_enomem);
 	UT_CASE(t_munmap);
 	UT_CASE(t_mprotect);
 	UT_CASE(t_madvise);
