@@ -125,6 +125,10 @@ boot user-fuzz     --smp 8 --modules "$u/ut_fuzz" --cmdline "test=none run=ut_fu
 boot user-leak-inject --smp 2 --modules "$u/ut_exit" \
                    --cmdline "test=none run=ut_exit vm.leak_inject=1" \
                    --expect fail --expect-line "user: leak: 1 pages not returned"
+# With SMEP/SMAP left off, the kernel can read and run user pages: the
+# usermode suite must see it (proves the test can fail).
+boot user-smap-off --smp 2 --cmdline "test=usermode user.smap_off=1" \
+                   --expect fail --expect-line "not ok 1 usermode_smap_smep"
 # ---------------------------------------------------------------------
 
 if [[ ${BOOT_LIST:-0} == 1 ]]; then

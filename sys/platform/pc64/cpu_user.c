@@ -39,6 +39,7 @@
 #include <machine/globaldata.h>
 #include <machine/md_var.h>
 #include <machine/vmparam.h>
+#include <sys/bootopt.h>
 #include <sys/errno.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
@@ -70,6 +71,9 @@ _Static_assert(__builtin_offsetof(struct lwp, lwp_md) == 0,
 #define PSL_NT          0x00004000u          /* nested task */
 #define PSL_RF          0x00010000u          /* resume flag */
 #define USER_RIP_MAX    0x00007ffffffff000ul /* SYSRET only below this */
+
+BOOTOPT_DECLARE(smap_off_opt, "user.smap_off",
+                "debug: leave SMEP/SMAP off (the usermode tests must fail)");
 
 extern char syscall_entry[];
 extern char support_user_start[], support_user_end[];
@@ -111,12 +115,13 @@ cpu_user_init(void)
 	}
 	load_cr0((rcr0() & ~(uint64_t)(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
 	cr4 = rcr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	if (cpu_has_smep)
+	/* Fault injection (user.smap_off=1): the usermode suite must fail. */
+	if (cpu_has_smep && !bootopt_get_bool("user.smap_off", false))
 		cr4 |= CR4_SMEP;
-	if (cpu_has_smap)
+	if (cpu_has_smap && !bootopt_get_bool("user.smap_off", false))
 		cr4 |= CR4_SMAP;
 	load_cr4(cr4);
-	if (cpu_has_smap)
+	if (cr4 & CR4_SMAP)
 		cpu_smap_on = 1;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	wrmsr(MSR_STAR, ((uint64_t)GSEL(GUCODE32_SEL) | SEL_UPL) << 48 |
