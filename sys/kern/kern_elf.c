@@ -25,7 +25,12 @@
 static int
 refuse(char *err, size_t errlen, const char *why)
 {
-	strlcpy(err, why, errlen);
+	size_t i;
+
+	for (i = 0; errlen > 0 && i < errlen - 1 && why[i] != '\0'; i++)
+		err[i] = why[i];
+	if (errlen > 0)
+		err[i] = '\0';
 	return ENOEXEC;
 }
 
