@@ -7,8 +7,9 @@
  * same critical section of the bucket lock, so a WAKE that follows the
  * user's store of the new value (and takes the bucket lock) either finds
  * the waiter queued or the waiter sees the new value and returns EAGAIN:
- * no wakeup is lost.  WAKE marks a waiter fw_woken and unlinks it under
- * the lock; the waiter checks fw_woken inside a critical section right
+ * no wakeup is lost.  WAKE unlinks a waiter and marks it fw_woken under
+ * the lock, reading nothing of it afterwards (it lives on the waiter's
+ * stack and may be gone at once), and wakes it on its own CPU only; the waiter checks fw_woken inside a critical section right
  * before tsleep, which makes the check-then-sleep atomic against the
  * wakeup (sys/thread.h).  Sleeps are cut in slices so an exiting process's
  * waiters leave within one slice even if no wakeup reaches them.
@@ -21,19 +22,21 @@
 #include <sys/systm.h>
 #include <sys/thread.h>
 
-#define FUTEX_BUCKETS  64
-#define FUTEX_WAIT     0
-#define FUTEX_WAKE     1
-#define FUTEX_REQUEUE  3
-#define FUTEX_PRIVATE  128
-#define FUTEX_CLOCK_RT 256
-#define SLEEP_SLICE_MS 20
+#define FUTEX_BUCKETS    64
+#define FUTEX_WAIT       0
+#define FUTEX_WAKE       1
+#define FUTEX_REQUEUE    3
+#define FUTEX_PRIVATE    128
+#define FUTEX_CLOCK_RT   256
+#define SLEEP_SLICE_MS   20
+#define FUTEX_WAKE_BATCH 32 /* waiters woken per bucket-lock hold */
 
 struct futex_waiter {
 	struct futex_waiter *fw_next; /* bucket list */
 	struct proc *fw_proc;         /* key: process ... */
-	uint64_t fw_uaddr;            /* ... and user address */
-	volatile int fw_woken;        /* set (under the lock) by WAKE */
+	uint64_t fw_uaddr;     /* ... and user address (REQUEUE: both locks) */
+	volatile int fw_woken; /* set (under the lock) by WAKE */
+	int fw_cpu;            /* where the waiter sleeps */
 };
 
 struct futex_bucket {
@@ -86,28 +89,36 @@ int
 futex_wake(struct proc *p, uint64_t uaddr, int n)
 {
 	struct futex_bucket *b = bucket(p, uaddr);
-	struct futex_waiter **pp, *w, *woken = NULL;
-	int count = 0;
+	struct futex_waiter **pp, *w;
+	const void *ident[FUTEX_WAKE_BATCH];
+	int cpu[FUTEX_WAKE_BATCH], count = 0, k, i;
 
-	bucket_lock(b);
-	for (pp = &b->fb_head; (w = *pp) != NULL && count < n;) {
-		if (w->fw_proc == p && w->fw_uaddr == uaddr) {
-			*pp = w->fw_next;
-			w->fw_next = woken;
-			woken = w;
-			__atomic_store_n(&w->fw_woken, 1, __ATOMIC_SEQ_CST);
-			count++;
-			continue;
+	do {
+		/*
+		 * Unlink, note (ident, cpu), and only then set fw_woken: once
+		 * it is set the waiter may return and its stack (w) is gone,
+		 * so nothing of w is read afterwards.  A late wakeup of a
+		 * stale ident is harmless.
+		 */
+		k = 0;
+		bucket_lock(b);
+		for (pp = &b->fb_head;
+		     (w = *pp) != NULL && count < n && k < FUTEX_WAKE_BATCH;) {
+			if (w->fw_proc == p && w->fw_uaddr == uaddr) {
+				*pp = w->fw_next;
+				ident[k] = w;
+				cpu[k++] = w->fw_cpu;
+				__atomic_store_n(&w->fw_woken, 1,
+				                 __ATOMIC_SEQ_CST);
+				count++;
+				continue;
+			}
+			pp = &w->fw_next;
 		}
-		pp = &w->fw_next;
-	}
-	spin_unlock(&b->fb_lock);
-	/* The waiter frees nothing before fw_woken: w stays valid. */
-	while (woken != NULL) {
-		w = woken;
-		woken = w->fw_next;
-		wakeup(w);
-	}
+		spin_unlock(&b->fb_lock);
+		for (i = 0; i < k; i++)
+			wakeup_cpu(ident[i], cpu[i]);
+	} while (k == FUTEX_WAKE_BATCH && count < n);
 	return count;
 }
 
@@ -142,6 +153,8 @@ futex_wait(struct lwp *lp, uint64_t uaddr, uint32_t val, uint64_t utimeout)
 		spin_unlock(&b->fb_lock);
 		return error;
 	}
+	/* The waiter sleeps only here and does not migrate meanwhile. */
+	w.fw_cpu = mycpu->gd_cpuid;
 	w.fw_next = b->fb_head;
 	b->fb_head = &w;
 	spin_unlock(&b->fb_lock);
@@ -173,8 +186,20 @@ futex_wait(struct lwp *lp, uint64_t uaddr, uint32_t val, uint64_t utimeout)
 		if (__atomic_load_n(&w.fw_woken, __ATOMIC_SEQ_CST))
 			return 0;
 	}
-	/* Timed out or exiting: leave the queue unless a WAKE took us. */
-	bucket_lock(b);
+	/*
+	 * Timed out or exiting: leave the queue unless a WAKE took us.  A
+	 * REQUEUE may have moved us to another key's bucket: lock the one
+	 * our key names and check the key did not change meanwhile.
+	 */
+	for (;;) {
+		uint64_t key = __atomic_load_n(&w.fw_uaddr, __ATOMIC_RELAXED);
+
+		b = bucket(p, key);
+		bucket_lock(b);
+		if (__atomic_load_n(&w.fw_uaddr, __ATOMIC_RELAXED) == key)
+			break;
+		spin_unlock(&b->fb_lock);
+	}
 	for (pp = &b->fb_head; *pp != NULL; pp = &(*pp)->fw_next)
 		if (*pp == &w) {
 			*pp = w.fw_next;
@@ -186,43 +211,43 @@ futex_wait(struct lwp *lp, uint64_t uaddr, uint32_t val, uint64_t utimeout)
 	return error;
 }
 
-/* Move up to n2 waiters from uaddr to uaddr2 after waking n. */
+/*
+ * Move up to n2 waiters from uaddr to uaddr2 after waking n.  Both
+ * buckets are locked (lower address first) while a waiter changes key,
+ * so a waiter is always on the list of the bucket its fw_uaddr names,
+ * and one that times out finds itself there (futex_unqueue).
+ */
 static int
 futex_requeue(struct proc *p, uint64_t uaddr, int n, uint64_t uaddr2, int n2)
 {
 	struct futex_bucket *b1 = bucket(p, uaddr), *b2 = bucket(p, uaddr2);
-	struct futex_waiter **pp, *w, *moved = NULL;
+	struct futex_waiter **pp, *w;
 	int woken = futex_wake(p, uaddr, n), count = 0;
 
-	/* Requeue by re-keying in place when both keys share a bucket;
-	 * otherwise unlink from b1, then link into b2 (never both locks). */
-	bucket_lock(b1);
+	if (b1 == b2) {
+		bucket_lock(b1);
+	} else {
+		bucket_lock(b1 < b2 ? b1 : b2);
+		bucket_lock(b1 < b2 ? b2 : b1);
+	}
 	for (pp = &b1->fb_head; (w = *pp) != NULL && count < n2;) {
-		if (w->fw_proc == p && w->fw_uaddr == uaddr) {
-			count++;
-			if (b1 == b2) {
-				w->fw_uaddr = uaddr2;
-				pp = &w->fw_next;
-				continue;
-			}
-			*pp = w->fw_next;
-			w->fw_next = moved;
-			moved = w;
+		if (w->fw_proc != p || w->fw_uaddr != uaddr) {
+			pp = &w->fw_next;
 			continue;
 		}
-		pp = &w->fw_next;
-	}
-	spin_unlock(&b1->fb_lock);
-	if (moved != NULL) {
-		bucket_lock(b2);
-		while ((w = moved) != NULL) {
-			moved = w->fw_next;
-			w->fw_uaddr = uaddr2;
-			w->fw_next = b2->fb_head;
-			b2->fb_head = w;
+		count++;
+		__atomic_store_n(&w->fw_uaddr, uaddr2, __ATOMIC_RELAXED);
+		if (b1 == b2) {
+			pp = &w->fw_next;
+			continue;
 		}
-		spin_unlock(&b2->fb_lock);
+		*pp = w->fw_next;
+		w->fw_next = b2->fb_head;
+		b2->fb_head = w;
 	}
+	if (b1 != b2)
+		spin_unlock(&b2->fb_lock);
+	spin_unlock(&b1->fb_lock);
 	return woken + count;
 }
 

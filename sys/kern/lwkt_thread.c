@@ -530,6 +530,25 @@ wakeup(const volatile void *ident)
 	lwkt_send_ipiq_mask(&others, wakeup_ipi, (void *)(uintptr_t)ident, 0);
 }
 
+/*
+ * Wake the sleepers on ident of one CPU only: for a waker that knows
+ * where its sleeper sleeps (a futex waiter does not move while it
+ * sleeps), one message instead of one to every CPU.
+ */
+void
+wakeup_cpu(const volatile void *ident, int cpu)
+{
+	uint64_t fl;
+
+	if (cpu == mycpu->gd_cpuid || !lwkt_ready) {
+		fl = cpu_intr_disable();
+		wakeup_local(ident);
+		cpu_intr_restore(fl);
+		return;
+	}
+	lwkt_send_ipiq(cpu, wakeup_ipi, (void *)(uintptr_t)ident, 0);
+}
+
 /* Timer tick (interrupt, interrupts off): timeouts and round-robin. */
 static void
 lwkt_timer_tick(void)

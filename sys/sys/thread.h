@@ -97,6 +97,7 @@ void lwkt_set_pmap(struct pmap *pm);
 int tsleep(const volatile void *ident, int flags, const char *wmesg,
            int timo_ms);
 void wakeup(const volatile void *ident); /* wakes sleepers on all CPUs */
+void wakeup_cpu(const volatile void *ident, int cpu); /* on one CPU only */
 /* Interrupt return / crit_exit: do what gd_reqflags asks, if allowed. */
 void lwkt_intr_return(void);
 void lwkt_crit_exit_slow(void);

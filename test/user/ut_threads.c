@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static long counter;
@@ -176,6 +177,45 @@ t_thread_limit(void)
 		CHECK(pthread_join(t[i], NULL) == 0);
 }
 
+static int fa, fb;
+static volatile int waiting;
+
+static void *
+fwaiter(void *arg)
+{
+	(void)arg;
+	waiting = 1;
+	/* Woken through fb after the requeue, or the test times out. */
+	return (void *)syscall(SYS_futex, &fa, 128 /* WAIT|PRIVATE */, 0, 0);
+}
+
+/* REQUEUE moves a waiter from one word to another; WAKE there wakes it. */
+static void
+t_futex_requeue(void)
+{
+	struct timespec ts = {0, 2 * 1000 * 1000};
+	pthread_t t;
+	void *ret;
+	long moved = 0;
+	int i;
+
+	waiting = 0;
+	CHECK(pthread_create(&t, NULL, fwaiter, NULL) == 0);
+	while (!waiting)
+		sched_yield();
+	/* Until the waiter is queued, REQUEUE finds nobody: retry. */
+	for (i = 0; i < 500 && moved == 0; i++) {
+		nanosleep(&ts, NULL);
+		moved = syscall(SYS_futex, &fa, 3 | 128 /* REQUEUE|PRIVATE */,
+		                0, 1, &fb);
+	}
+	CHECK(moved == 1);
+	CHECK(syscall(SYS_futex, &fa, 129 /* WAKE|PRIVATE */, 1) == 0);
+	CHECK(syscall(SYS_futex, &fb, 129, 1) == 1);
+	CHECK(pthread_join(t, &ret) == 0);
+	CHECK(ret == NULL);
+}
+
 static void *
 nothing(void *arg)
 {
@@ -218,9 +258,10 @@ main(int argc, char **argv)
 		storm_n = atol(argv[1]);
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		ncpu = CPU_COUNT(&set);
-	ut_begin("ut_threads", 6);
+	ut_begin("ut_threads", 7);
 	UT_CASE(t_create_join);
 	UT_CASE(t_condvar);
+	UT_CASE(t_futex_requeue);
 	UT_CASE(t_affinity);
 	UT_CASE(t_64_threads);
 	UT_CASE(t_thread_limit);
