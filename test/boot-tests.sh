@@ -104,6 +104,10 @@ boot user-smp8     --smp 8 --modules "$utests" \
                    --cmdline "test=none run=ut_syscalls,ut_signals,ut_threads,ut_exit"
 boot user-pc       --machine pc --smp 4 --modules "$utests" \
                    --cmdline "test=none run=ut_syscalls,ut_signals,ut_threads:2000,ut_exit"
+# Static-PIE executables (ET_DYN): loaded at 0x555555554000, relocate
+# themselves from AT_PHDR.
+boot user-pie      --smp 2 --modules "$u/ut_signals_pie $u/ut_syscalls_pie" \
+                   --cmdline "test=none run=ut_signals_pie,ut_syscalls_pie"
 # 64 threads alive at once in 128 MiB (ut_threads' t_64_threads).
 boot user-128M     --smp 8 --mem 128M --modules "$u/ut_threads" \
                    --cmdline "test=none run=ut_threads:1000"
