@@ -123,6 +123,13 @@ boot user-bad-elf  --smp 2 --modules "$u/bad_truncated" \
 # process with a message; the kernel goes on (and gets every page back).
 boot user-oom      --smp 2 --mem 64M --modules "$u/ut_oom" --cmdline "test=none run=ut_oom" \
                    --expect fail --expect-line "killed by signal 9: .*\(out of memory\)"
+# Faults racing munmap/mmap/mprotect/madvise of the same range on 8 CPUs;
+# with vm_fault's lock dropped on purpose, pages end up mapped outside
+# the map: the invariant check or the page count must see it.
+boot user-vmrace   --smp 8 --modules "$u/ut_vmrace" --cmdline "test=none run=ut_vmrace:3"
+boot user-vmrace-nolock --smp 8 --modules "$u/ut_vmrace" \
+                   --cmdline "test=none run=ut_vmrace:3 vm.fault_nolock=1" \
+                   --expect fail --expect-line "user: leak:|vm: invariant broken"
 # Random system calls on 8 CPUs: no panic, exit 0, nothing leaked.
 boot user-fuzz     --smp 8 --modules "$u/ut_fuzz" --cmdline "test=none run=ut_fuzz:3"
 # A page leaked on purpose must fail the leak check (proves it can).

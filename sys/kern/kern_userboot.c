@@ -149,6 +149,8 @@ user_run_programs(struct ktest *t)
 		kprintf("user: leak: %lu pages not returned\n",
 		        free0 - free1 - slack);
 	KT_EXPECT_EQ(t, free0 - MIN(free0, free1) <= slack, 1);
+	/* vm_mmap.c's invariant: no page mapped outside the map. */
+	KT_EXPECT_EQ(t, vm_invariant_broken, 0);
 }
 
 KTEST_SUITE_OPT(user, "user", "run", NULL, NULL, KTEST_CASE(user_run_programs));

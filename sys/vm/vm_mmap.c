@@ -27,9 +27,11 @@
  * flush only drops translations of the old frames, which are not yet
  * free, so nothing is corrupted.
  *
- * Waiting for acknowledgements while holding p_vmlock happens only in
- * vm_fault's permission upgrade (pmap_enter replacing a PTE): spin-lock
- * waiters keep taking interrupts, so the targets still answer.
+ * Nothing waits for acknowledgements while holding p_vmlock
+ * (pmap_inval.c asserts no spin lock is held then): vm_fault only ever
+ * enters a PTE into an empty slot, which needs no shootdown; its
+ * permission upgrade removes the old PTE on a batch and waits after the
+ * unlock.
  *
  * Argument checks and error numbers follow Linux's mm/mmap.c,
  * mm/mprotect.c and mm/madvise.c; one difference: mprotect over a range
@@ -58,16 +60,52 @@ prot_allows(int prot)
 	return prot;
 }
 
+BOOTOPT_DECLARE(vm_nolock_opt, "vm.fault_nolock",
+                "debug: vm_fault enters pages without p_vmlock (the "
+                "race test must see it)");
+static int fault_nolock = -1; /* vm.fault_nolock, read once */
+
 int
 vm_fault(struct proc *p, vm_offset_t va, int access)
 {
+	struct pmap_inval_batch b;
 	struct vm_map_entry *e;
 	struct vm_page *m;
 	vm_paddr_t pa;
-	int r = VMF_OK;
+	int r = VMF_OK, cur;
+	bool nolock;
 
+	if (__predict_false(fault_nolock < 0))
+		fault_nolock = bootopt_get_bool("vm.fault_nolock", false);
+	nolock = fault_nolock != 0;
 	va = rounddown2(va, PAGE_SIZE);
 	spin_lock(&p->p_vmlock);
+	/*
+	 * Fault injection: check the entry under the lock, as usual, but
+	 * map the page after dropping it, so an munmap can remove the entry
+	 * in between and the page stays mapped outside the map.
+	 */
+	if (nolock) {
+		e = vm_map_lookup(&p->p_map, va);
+		if (e == NULL || (prot_allows(e->e_prot) & access) != access ||
+		    pmap_extract(p->p_pmap, va) != ~0ull) {
+			spin_unlock(&p->p_vmlock);
+			goto locked;
+		}
+		r = e->e_prot;
+		spin_unlock(&p->p_vmlock);
+		m = vm_page_alloc();
+		if (m == NULL)
+			return VMF_NOMEM;
+		if (pmap_enter(p->p_pmap, va, vm_page_to_phys(m), r, 0) != 0) {
+			vm_page_free(m);
+			return VMF_NOMEM;
+		}
+		return VMF_OK;
+	}
+locked:
+	if (nolock)
+		spin_lock(&p->p_vmlock);
 	e = vm_map_lookup(&p->p_map, va);
 	if (e == NULL) {
 		r = VMF_MAPERR;
@@ -77,18 +115,30 @@ vm_fault(struct proc *p, vm_offset_t va, int access)
 		r = VMF_ACCERR;
 		goto out;
 	}
-	pa = pmap_extract(p->p_pmap, va);
-	if (pa != ~0ull) {
+	cur = pmap_extract_prot(p->p_pmap, va, &pa);
+	if (cur >= 0 && (prot_allows(cur) & access) == access)
+		goto out; /* spurious: a stale TLB entry, dropped by the #PF */
+	if (cur >= 0) {
 		/*
-		 * Present: a write to a page mapped before mprotect widened
-		 * the entry (re-enter with the entry's rights), or a
-		 * spurious fault on a stale TLB entry (re-entering the same
-		 * PTE changes nothing and the access is retried).
+		 * Present but narrower than the entry allows (mapped before
+		 * mprotect widened it): replace the PTE.  Not with pmap_enter
+		 * over the old PTE, which would wait for a shootdown under
+		 * p_vmlock (pmap_inval.c forbids waiting with a spin lock
+		 * held): remove it on a batch (the frame is kept), enter the
+		 * wider PTE into the empty slot (no shootdown), and wait for
+		 * the batch after the unlock.  Meanwhile another CPU at
+		 * worst still uses the narrower translation: a spurious fault.
 		 */
-		if (pmap_enter(p->p_pmap, va, rounddown2(pa, PAGE_SIZE),
-		               e->e_prot, 0) != 0)
+		pmap_inval_batch_init(&b, p->p_pmap);
+		pmap_remove_batch(p->p_pmap, va, va + PAGE_SIZE, &b);
+		if (pmap_enter(p->p_pmap, va, pa, e->e_prot, 0) != 0) {
+			/* No page-table page: the frame is ours to free. */
+			pmap_inval_batch_defer_free(&b, pa);
 			r = VMF_NOMEM;
-		goto out;
+		}
+		spin_unlock(&p->p_vmlock);
+		pmap_inval_batch_wait(&b);
+		return r;
 	}
 	m = vm_page_alloc(); /* zeroed: demand-zero */
 	if (m == NULL) {
@@ -102,6 +152,32 @@ vm_fault(struct proc *p, vm_offset_t va, int access)
 out:
 	spin_unlock(&p->p_vmlock);
 	return r;
+}
+
+uint64_t vm_invariant_broken; /* PTEs found outside the map (tests) */
+
+/*
+ * The invariant, checked where it is cheap: a range that was free in the
+ * map (now a fresh mapping, p_vmlock held) holds no PTE (what a
+ * MAP_FIXED replacement removed is already out of the page tables; only
+ * its TLB flush is pending).  Up to VM_CHECK_PAGES pages per call.
+ */
+#define VM_CHECK_PAGES 256
+static void
+check_unmapped(struct proc *p, vm_offset_t start, vm_offset_t end)
+{
+	vm_offset_t va;
+
+	end = MIN(end, start + VM_CHECK_PAGES * PAGE_SIZE);
+	for (va = start; va < end; va += PAGE_SIZE) {
+		if (pmap_extract(p->p_pmap, va) == ~0ull)
+			continue;
+		__atomic_fetch_add(&vm_invariant_broken, 1, __ATOMIC_RELAXED);
+		kprintf("vm: invariant broken: pid %d: %#lx is mapped but was "
+		        "outside the map\n",
+		        p->p_pid, va);
+		return;
+	}
 }
 
 /* Unmap [start, end) from the map and the page tables (p_vmlock held). */
@@ -178,6 +254,8 @@ vm_mmap(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot,
 	if (error == 0)
 		error =
 		    vm_map_insert(&p->p_map, start, start + len, (int)prot, 0);
+	if (error == 0)
+		check_unmapped(p, start, start + len);
 	spin_unlock(&p->p_vmlock);
 	pmap_inval_batch_wait(&b);
 	if (error != 0)
