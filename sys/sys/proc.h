@@ -147,7 +147,7 @@ int64_t vm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot);
 int64_t vm_madvise(struct proc *p, uint64_t addr, uint64_t len,
                    uint64_t advice);
 int64_t vm_brk(struct proc *p, uint64_t addr);
-void vm_teardown(struct proc *p); /* exit: unmap all, one shootdown */
+void vm_teardown(struct proc *p);    /* exit: unmap all, one shootdown */
 extern uint64_t vm_invariant_broken; /* mapped PTEs found outside the map */
 
 /*
