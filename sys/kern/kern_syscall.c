@@ -292,20 +292,31 @@ sys_uname(uint64_t ubuf)
 	return copyout(u, (void *)ubuf, sizeof(u)) != 0 ? -EFAULT : 0;
 }
 
+/*
+ * getrandom: a splitmix64 stream seeded from cpu_random_u64() (RDRAND
+ * when the CPU has it) once per call.  Not a cryptographic generator:
+ * this kernel has no entropy pool.  Linux's limits: at most 32 MiB - 1
+ * per call, flags GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE.
+ */
 static int64_t
 sys_getrandom(uint64_t ubuf, uint64_t len, uint64_t flags)
 {
-	uint64_t done = 0;
+	uint64_t done = 0, z = cpu_random_u64();
 
-	if (flags & ~7ull) /* GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE */
+	if (flags & ~7ull)
 		return -EINVAL;
-	len = MIN(len, 33554431ull); /* Linux returns at most 32 MiB - 1 */
+	len = MIN(len, 33554431ull);
 	while (done < len) {
-		uint64_t w[8];
+		uint64_t w[64];
 		size_t n = MIN(sizeof(w), len - done), i;
 
-		for (i = 0; i < 8; i++)
-			w[i] = cpu_random_u64();
+		for (i = 0; i < 64; i++) {
+			uint64_t x = (z += 0x9e3779b97f4a7c15ull);
+
+			x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+			x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+			w[i] = x ^ (x >> 31);
+		}
 		if (copyout(w, (char *)ubuf + done, n) != 0)
 			return done > 0 ? (int64_t)done : -EFAULT;
 		done += n;

@@ -194,9 +194,17 @@ worker(void *arg)
 	return NULL;
 }
 
+static long
+ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000 +
+	       (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
 int
 main(int argc, char **argv)
 {
+	struct timespec t0, t1, t2;
 	pthread_t t[8];
 	cpu_set_t set;
 	long i, n = 1, secs = argc > 1 ? atol(argv[1]) : 5;
@@ -217,12 +225,17 @@ main(int argc, char **argv)
 	sandbox = (uintptr_t)p;
 	for (i = 0; i < n; i++)
 		pthread_create(&t[i], NULL, worker, (void *)i);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sleep((unsigned)secs);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	stop = 1;
 	for (i = 0; i < n; i++) {
 		pthread_join(t[i], NULL);
 		total += calls[i];
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	ut_line("# slept %ld ms, threads joined %ld ms later",
+	        ms_between(&t0, &t1), ms_between(&t1, &t2));
 	ut_line("ok 1 fuzz # %lu random system calls on %ld CPUs in %ld s",
 	        total, n, secs);
 	ut_line("1 passed, 0 failed");

@@ -489,12 +489,16 @@ uint64_t
 cpu_random_u64(void)
 {
 	static uint64_t ctr;
+	static int has_rdrand = -1; /* CPUID 1 ECX bit 30, read once */
 	uint32_t r[4];
 	uint64_t z;
 	int i;
 
-	do_cpuid(1, r);
-	if (r[2] & (1u << 30)) {
+	if (has_rdrand < 0) {
+		do_cpuid(1, r);
+		has_rdrand = (r[2] & (1u << 30)) != 0;
+	}
+	if (has_rdrand) {
 		for (i = 0; i < 10; i++) {
 			uint8_t ok;
 
