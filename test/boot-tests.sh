@@ -104,6 +104,11 @@ boot user-smp8     --smp 8 --modules "$utests" \
                    --cmdline "test=none run=ut_syscalls,ut_signals,ut_threads,ut_exit"
 boot user-pc       --machine pc --smp 4 --modules "$utests" \
                    --cmdline "test=none run=ut_syscalls,ut_signals,ut_threads:2000,ut_exit"
+# FPU state not switched (fault injection): ut_threads' per-thread
+# floating-point results and rounding modes must come out wrong.
+boot user-fpu-noswitch --smp 2 --modules "$u/ut_threads" \
+                   --cmdline "test=none run=ut_threads:100 user.fpu_noswitch=1" \
+                   --expect fail --expect-line "not ok [0-9]+ t_fpu"
 # Static-PIE executables (ET_DYN): loaded at 0x555555554000, relocate
 # themselves from AT_PHDR.
 boot user-pie      --smp 2 --modules "$u/ut_signals_pie $u/ut_syscalls_pie" \

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -336,10 +337,38 @@ t_futex(void)
 	CHECK_ERR(SYS2(SYS_clone, 0x10000, 0), EINVAL);
 }
 
-int
-main(void)
+static int g_argc;
+static char **g_argv;
+extern char **environ;
+void _start(void);
+
+/* The initial stack: argv, envp and the auxiliary vector. */
+static void
+t_auxv(void)
 {
-	ut_begin("ut_syscalls", 13);
+	const unsigned long *ph;
+
+	CHECK(g_argc >= 1 && g_argv[0] != NULL && g_argv[0][0] != 0);
+	CHECK(g_argv[g_argc] == NULL);
+	CHECK(environ != NULL && environ[0] != NULL);
+	CHECK(getauxval(AT_PAGESZ) == 4096);
+	CHECK(getauxval(AT_RANDOM) != 0);
+	CHECK(getauxval(AT_HWCAP) & 1); /* CPUID 1 EDX bit 0: FPU */
+	CHECK(getauxval(AT_ENTRY) == (unsigned long)_start);
+	CHECK(getauxval(AT_PHNUM) >= 2 && getauxval(AT_PHENT) == 56);
+	ph = (const unsigned long *)getauxval(AT_PHDR);
+	CHECK(ph != NULL);
+	if (ph != NULL) /* p_type of the first entry: PT_PHDR or PT_LOAD */
+		CHECK((unsigned)ph[0] == 6 || (unsigned)ph[0] == 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_argc = argc;
+	g_argv = argv;
+	ut_begin("ut_syscalls", 14);
+	UT_CASE(t_auxv);
 	UT_CASE(t_write);
 	UT_CASE(t_writev);
 	UT_CASE(t_read);

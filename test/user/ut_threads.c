@@ -7,6 +7,7 @@
  */
 #include "utest.h"
 
+#include <fenv.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -114,6 +115,72 @@ t_affinity(void)
 	for (i = 0; i < ncpu && i < 64; i++)
 		CHECK(pthread_create(&t[i], NULL, pinned, (void *)i) == 0);
 	for (i = 0; i < ncpu && i < 64; i++) {
+		CHECK(pthread_join(t[i], &ret) == 0);
+		CHECK(ret == NULL);
+	}
+}
+
+/*
+ * FPU/SSE state per thread: each thread runs a long floating-point loop
+ * with no calls in it (its values live in XMM registers, and it is
+ * preempted mid-loop by the timer), under its own rounding mode (MXCSR),
+ * and must get exactly what the main thread computed for that seed and
+ * mode beforehand.
+ */
+#define FPU_THREADS 16
+#define FPU_ITERS   300000
+
+static double
+fp_loop(double seed, int mode)
+{
+	double x = seed, y = 1.0 / seed;
+	long i;
+
+	fesetround(mode);
+	for (i = 0; i < FPU_ITERS; i++) {
+		x = x * 1.0000001 + y;
+		y = y * 0.9999999 + 1e-9 * x;
+	}
+	fesetround(FE_TONEAREST);
+	return x + y;
+}
+
+static double fp_expect[FPU_THREADS];
+
+static int
+fp_mode(long i)
+{
+	return i % 2 ? FE_UPWARD : FE_DOWNWARD;
+}
+
+static void *
+fp_thread(void *arg)
+{
+	long i = (long)arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(i % ncpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	return fp_loop(1.0 + (double)i, fp_mode(i)) == fp_expect[i]
+	           ? NULL
+	           : (void *)1l;
+}
+
+static void
+t_fpu(void)
+{
+	pthread_t t[FPU_THREADS];
+	void *ret;
+	long i;
+
+	for (i = 0; i < FPU_THREADS; i++)
+		fp_expect[i] = fp_loop(1.0 + (double)i, fp_mode(i));
+	CHECK(fp_expect[0] != fp_expect[2]);
+	CHECK(fp_loop(2.0, FE_UPWARD) != fp_loop(2.0, FE_DOWNWARD));
+	for (i = 0; i < FPU_THREADS; i++)
+		CHECK(pthread_create(&t[i], NULL, fp_thread, (void *)i) == 0);
+	for (i = 0; i < FPU_THREADS; i++) {
 		CHECK(pthread_join(t[i], &ret) == 0);
 		CHECK(ret == NULL);
 	}
@@ -258,11 +325,12 @@ main(int argc, char **argv)
 		storm_n = atol(argv[1]);
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		ncpu = CPU_COUNT(&set);
-	ut_begin("ut_threads", 7);
+	ut_begin("ut_threads", 8);
 	UT_CASE(t_create_join);
 	UT_CASE(t_condvar);
 	UT_CASE(t_futex_requeue);
 	UT_CASE(t_affinity);
+	UT_CASE(t_fpu);
 	UT_CASE(t_64_threads);
 	UT_CASE(t_thread_limit);
 	UT_CASE(t_thread_storm);

@@ -78,6 +78,10 @@ BOOTOPT_DECLARE(smap_off_opt, "user.smap_off",
 extern char syscall_entry[];
 extern char support_user_start[], support_user_end[];
 
+BOOTOPT_DECLARE(fpu_noswitch_opt, "user.fpu_noswitch",
+                "debug: do not switch FPU state (ut_threads must fail)");
+static bool fpu_noswitch; /* user.fpu_noswitch, read by cpu_user_init */
+
 uint8_t cpu_smap_on;             /* exception.S, support.S: STAC/CLAC */
 bool cpu_has_smep, cpu_has_smap; /* CPUID leaf 7 */
 static uint8_t fpu_initial[FPU_SAVE_SIZE] __aligned(16); /* clean state */
@@ -130,6 +134,7 @@ cpu_user_init(void)
 	wrmsr(MSR_FMASK, PSL_I | PSL_T | PSL_D | PSL_AC | PSL_NT);
 	md->gd_tss = &md->gd_prvspace->gdtpage.gp_tss;
 	if (md->mi.gd_cpuid == 0) {
+		fpu_noswitch = bootopt_get_bool("user.fpu_noswitch", false);
 		uint32_t mxcsr = 0x1f80; /* all exceptions masked */
 
 		__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
@@ -170,14 +175,16 @@ cpu_switch_md(struct thread *td, struct thread *ntd)
 	struct mdglobaldata *md = mdcpu;
 
 	if (td->td_lwp != NULL) {
-		fxsave(td->td_lwp->lwp_md.md_fpu);
+		if (!fpu_noswitch)
+			fxsave(td->td_lwp->lwp_md.md_fpu);
 		td->td_lwp->lwp_md.md_onfault = md->mi.gd_onfault;
 	}
 	md->mi.gd_onfault = 0;
 	if (ntd->td_lwp != NULL) {
 		struct mdlwp *m = &ntd->td_lwp->lwp_md;
 
-		fxrstor(m->md_fpu);
+		if (!fpu_noswitch)
+			fxrstor(m->md_fpu);
 		wrmsr(MSR_FSBASE, m->md_fsbase);
 		set_rsp0(ntd);
 		md->mi.gd_onfault = m->md_onfault;
