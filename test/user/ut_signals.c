@@ -175,10 +175,55 @@ t_sigill(void)
 	CHECK(got_sig == SIGILL);
 }
 
+static volatile int traps;
+
+static void
+ontrap(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)si;
+	if (sig == SIGTRAP)
+		traps++;
+	uc->uc_mcontext.gregs[REG_EFL] &= ~0x100l; /* stop single-stepping */
+}
+
+/*
+ * Single-stepping a SYSCALL (TF set by popf): the kernel takes the
+ * step's #DB at its entry point and must not crash; the next user
+ * instruction traps (SIGTRAP).  int3 is SIGTRAP as well.
+ */
+static void
+t_sigtrap(void)
+{
+	struct sigaction sa;
+	long r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = ontrap;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTRAP, &sa, NULL);
+	traps = 0;
+	__asm__ volatile("pushfq\n\t"
+	                 "orq $0x100, (%%rsp)\n\t"
+	                 "popfq\n\t"
+	                 "syscall\n\t"
+	                 "nop"
+	                 : "=a"(r)
+	                 : "a"(39l) /* getpid */
+	                 : "rcx", "r11", "memory", "cc");
+	CHECK(r == getpid());
+	CHECK(traps >= 1);
+	traps = 0;
+	__asm__ volatile("int3");
+	CHECK(traps == 1);
+}
+
 int
 main(void)
 {
-	ut_begin("ut_signals", 7);
+	ut_begin("ut_signals", 8);
 	install(SIGSEGV);
 	UT_CASE(t_maperr);
 	UT_CASE(t_accerr);
@@ -187,5 +232,6 @@ main(void)
 	UT_CASE(t_resume_edit);
 	UT_CASE(t_mask_restored);
 	UT_CASE(t_sigill);
+	UT_CASE(t_sigtrap);
 	return ut_end();
 }

@@ -19,7 +19,7 @@ static struct gate_descriptor idt[256] __aligned(16);
 extern char idt_vectors_start[], idt_vectors_size[];
 
 static void
-set_gate(int vec, uint64_t fn, int ist)
+set_gate(int vec, uint64_t fn, int ist, int dpl)
 {
 	struct gate_descriptor *g = &idt[vec];
 
@@ -28,7 +28,7 @@ set_gate(int vec, uint64_t fn, int ist)
 	g->gd_ist = ist;
 	g->gd_xx = 0;
 	g->gd_type = SDT_SYSIGT;
-	g->gd_dpl = 0;
+	g->gd_dpl = dpl;
 	g->gd_p = 1;
 	g->gd_midoffset = (fn >> 16) & 0xffff;
 	g->gd_hioffset = fn >> 32;
@@ -46,7 +46,9 @@ idt_init(void)
 	for (vec = 0; vec < 256; vec++) {
 		int ist = vec == 8 ? IST_DBLFAULT : vec == 2 ? IST_NMI : 0;
 
-		set_gate(vec, (uint64_t)idt_vectors_start + 16 * vec, ist);
+		/* int3 may be used from user mode (SIGTRAP, as on Linux). */
+		set_gate(vec, (uint64_t)idt_vectors_start + 16 * vec, ist,
+		         vec == 3 ? 3 : 0);
 	}
 	rd.rd_limit = sizeof(idt) - 1;
 	rd.rd_base = (uint64_t)idt;

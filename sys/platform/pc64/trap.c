@@ -34,6 +34,7 @@
 #include <sys/thread.h>
 
 bool trap_gs_ready;
+extern char syscall_entry[];
 static intr_handler_t intr_handlers[256];
 static uint64_t stray_count;
 
@@ -177,6 +178,20 @@ trap(struct trapframe *tf)
 			gd->gd_onfault = 0;
 			return;
 		}
+	}
+	/*
+	 * #DB in the kernel: the kernel sets no breakpoints, so this is a
+	 * user's TF single-stepping a SYSCALL (FMASK clears TF, but the trap
+	 * for the SYSCALL instruction itself is taken at syscall_entry, in
+	 * ring 0).  Ignore it: the user's TF is back on return, and the next
+	 * user instruction traps in user mode (SIGTRAP).
+	 */
+	if (vec == 1) {
+		if (tf->tf_rip != (uint64_t)syscall_entry)
+			kprintf("trap: debug exception in the kernel at %#lx "
+			        "ignored\n",
+			        tf->tf_rip);
+		return;
 	}
 	/* A panic on another CPU is stopping us and the IPI did not get in. */
 	if (vec == 2 && trap_gs_ready && mp_stop_requested())
