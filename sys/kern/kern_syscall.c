@@ -169,6 +169,9 @@ sys_clone(struct lwp *lp, void *frame, uint64_t flags, uint64_t newsp,
 		return -EINVAL;
 	if (flags & ~(uint64_t)(CLONE_ALLOWED | 0xff)) /* low byte: signal */
 		return -EINVAL;
+	/* As arch_prctl(ARCH_SET_FS): loading it must not fault in ring 0. */
+	if ((flags & CLONE_SETTLS) && tls >= VM_USER_TOP)
+		return -EPERM;
 	nlp = lwp_alloc(p);
 	if (nlp == NULL)
 		return -EAGAIN;

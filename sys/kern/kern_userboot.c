@@ -22,7 +22,6 @@
 #include <sys/malloc.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
-#include <machine/pmap.h>
 #include <vm/pmap.h>
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>

@@ -61,6 +61,9 @@ void pmap_remove(struct pmap *pm, vm_offset_t sva, vm_offset_t eva);
 /* Reduce to prot (no VM_PROT_READ: remove).  Never adds permissions. */
 void pmap_protect(struct pmap *pm, vm_offset_t sva, vm_offset_t eva, int prot);
 vm_paddr_t pmap_extract(struct pmap *pm, vm_offset_t va); /* ~0: none */
+/* Page-table pages below the PML4 (the kernel pmap: those allocated
+ * since boot, for leak accounting). */
+uint64_t pmap_ptpages(struct pmap *pm);
 /* VM_PROT_* a user mapping of va allows (and its 4K frame), or -1. */
 int pmap_extract_prot(struct pmap *pm, vm_offset_t va, vm_paddr_t *pa);
 /* Context switch (interrupts off): load next's page tables. */

@@ -324,6 +324,7 @@ static void
 t_futex(void)
 {
 	static int word = 5;
+	static char stk[4096] __attribute__((aligned(16)));
 	struct timespec to = {0, 5 * 1000 * 1000};
 
 	CHECK_ERR(SYS4(SYS_futex, &word, 128 /* WAIT|PRIVATE */, 4, 0), EAGAIN);
@@ -335,6 +336,11 @@ t_futex(void)
 	CHECK(SYS3(SYS_futex, &word, 129 /* WAKE|PRIVATE */, 1) == 0);
 	/* Thread flags only; CLONE_THREAD alone is invalid on Linux too. */
 	CHECK_ERR(SYS2(SYS_clone, 0x10000, 0), EINVAL);
+	/* A kernel TLS pointer: EPERM, no thread. */
+	CHECK_ERR(ut_sys6(SYS_clone, 0x10f00 | 0x80000 /* VM..THREAD|SETTLS */,
+	                  (long)(stk + sizeof(stk)), 0, 0, (long)KADDR_KERNEL,
+	                  0),
+	          EPERM);
 }
 
 static int g_argc;
