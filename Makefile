@@ -28,22 +28,42 @@ CFLAGS   := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-builtin \
 	    -mcmodel=kernel -mgeneral-regs-only -fno-omit-frame-pointer \
 	    -fno-asynchronous-unwind-tables -fno-strict-aliasing \
 	    -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	    -Wundef -Wshadow \
 	    -Wno-unused-parameter \
 	    -MD -MP -Isys -I$(BUILD)/include $(CONF_DEFS) -DKERNCONF=\"$(KERNCONF)\"
 ASFLAGS  := -g -MD -MP -Isys -I$(BUILD)/include $(CONF_DEFS) -D__ASSEMBLY__
-LDFLAGS  := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
-	    -T sys/platform/pc64/kernel.ld
+LDSCRIPT := $(BUILD)/kernel.ld
+# ELF segments aligned to the page size of <cpu/param.h>.
+PAGE_SHIFT := $(shell sed -n 's/^\#define PAGE_SHIFT *\([0-9]*\).*/\1/p' sys/cpu/x86_64/include/param.h)
+LDFLAGS  := -nostdlib -z max-page-size=$(shell echo $$((1 << $(PAGE_SHIFT)))) \
+	    -z noexecstack --no-warn-rwx-segments \
+	    -T $(LDSCRIPT)
 
-# Every kernel source under sys/, except host-only tests.
-SRCS_C   := $(sort $(shell find sys -name '*.c' ! -name '*_htest.c'))
+# Sources: every .c/.S under sys/ except host-only tests, genassym.c
+# (compiled only to assembly, for the offsets .S files use) and the files
+# conf/files makes optional on an option this config does not set.
+GENASSYM := sys/platform/pc64/genassym.c
+FILES_LINES := $(shell sed -n 's/\#.*//; /[^[:space:]]/p' conf/files | wc -l)
+FILES_RULES := $(shell sed -n 's/\#.*//; s/^[[:space:]]*\([^[:space:]]\{1,\}\)[[:space:]]\{1,\}optional[[:space:]]\{1,\}\([A-Za-z0-9_]\{1,\}\)[[:space:]]*$$/\1@\2/p' conf/files)
+ifneq ($(words $(FILES_RULES)),$(strip $(FILES_LINES)))
+$(error conf/files: every line must read "PATTERN optional OPTION")
+endif
+CONF_OPTNAMES := $(foreach o,$(CONF_OPTS),$(firstword $(subst =, ,$(o))))
+files_glob = $(wildcard $(firstword $(subst @, ,$(1))))
+files_opt  = $(lastword $(subst @, ,$(1)))
+$(foreach r,$(FILES_RULES),$(if $(call files_glob,$(r)),,$(error conf/files: '$(firstword $(subst @, ,$(r)))' matches no source)))
+SRCS_OFF := $(foreach r,$(FILES_RULES),$(if $(filter $(call files_opt,$(r)),$(CONF_OPTNAMES)),,$(call files_glob,$(r))))
+SRCS_C   := $(sort $(filter-out $(GENASSYM) $(SRCS_OFF),$(shell find sys -name '*.c' ! -name '*_htest.c')))
 SRCS_S   := $(sort $(shell find sys -name '*.S'))
 OBJS     := $(patsubst %.c,$(BUILD)/%.o,$(SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(SRCS_S))
 ELF      := $(BUILD)/kernel.elf
 ISO      := $(BUILD)/kernel.iso
 INCLINKS := $(BUILD)/include/cpu $(BUILD)/include/machine
+ASSYM    := $(BUILD)/include/assym.h
 
-.PHONY: all run test test-host test-boot test-scale test-bochs bochs gdb \
-	bench format format-check deps clean
+.PHONY: FORCE all configs run test test-host test-boot test-scale test-bochs \
+	bochs gdb bench format format-check deps clean compiledb \
+	print-compiledb shellcheck test-ktap deps-boot
 all: $(ELF) $(ISO)
 
 # <cpu/...> and <machine/...> resolve through two links in the build dir.
@@ -57,7 +77,16 @@ $(BUILD)/%.o: %.c $(CONF) | $(INCLINKS)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/%.o: %.S $(CONF) | $(INCLINKS)
+# assym.h: structure offsets for assembly, from the compiler's own layout
+# (sys/platform/pc64/genassym.c, tools/genassym.sh).
+$(BUILD)/genassym.s: $(GENASSYM) $(CONF) | $(INCLINKS)
+	@mkdir -p $(dir $@)
+	@echo "  GENASSYM $<"
+	@$(CC) $(CFLAGS) -MF $(BUILD)/genassym.d -MT $@ -S $< -o $@
+$(ASSYM): $(BUILD)/genassym.s tools/genassym.sh
+	@tools/genassym.sh $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.o: %.S $(CONF) $(ASSYM) | $(INCLINKS)
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(CFLAGS) $(ASFLAGS) -c $< -o $@
@@ -70,7 +99,13 @@ $(BUILD)/ksyms0.o: tools/gensyms.sh | $(INCLINKS)
 	@tools/gensyms.sh /dev/null > $(BUILD)/ksyms0.S
 	@$(CC) $(ASFLAGS) -c $(BUILD)/ksyms0.S -o $@
 
-$(ELF): $(OBJS) $(BUILD)/ksyms0.o sys/platform/pc64/kernel.ld tools/gensyms.sh
+# The linker script, preprocessed for PAGE_SIZE (<machine/param.h>).
+$(LDSCRIPT): sys/platform/pc64/kernel.ld $(CONF) | $(INCLINKS)
+	@mkdir -p $(dir $@)
+	@$(CC) -E -P -undef -x c -D__ASSEMBLY__ -Isys -I$(BUILD)/include \
+	    $(CONF_DEFS) $< -o $@
+
+$(ELF): $(OBJS) $(BUILD)/ksyms0.o $(LDSCRIPT) tools/gensyms.sh
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -o $(BUILD)/kernel.0.elf $(OBJS) $(BUILD)/ksyms0.o
 	@nm -n $(BUILD)/kernel.0.elf > $(BUILD)/kernel.0.nm
@@ -84,7 +119,15 @@ $(ELF): $(OBJS) $(BUILD)/ksyms0.o sys/platform/pc64/kernel.ld tools/gensyms.sh
 	    { echo "$@: not a multiboot2 kernel (grub-file)" >&2; exit 1; }
 	@mv $@.tmp $@
 
-$(ISO): $(ELF) tools/mkiso.sh conf/grub.cfg.in
+# The ISO bakes in the command line, so it is rebuilt when CMDLINE=
+# changes: the stamp file is rewritten only when its text differs.
+CMDLINE_STAMP := $(BUILD)/cmdline.txt
+$(CMDLINE_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' "$(CMDLINE)" | cmp -s - $@ || printf '%s\n' "$(CMDLINE)" > $@
+FORCE:
+
+$(ISO): $(ELF) tools/mkiso.sh conf/grub.cfg.in $(CMDLINE_STAMP)
 	@echo "  ISO     $@ ($(CMDLINE))"
 	@tools/mkiso.sh $(ELF) "$(CMDLINE)" $@
 
@@ -111,28 +154,46 @@ deps-run:
 	@tools/deps.sh build qemu
 deps-gdb:
 	@tools/deps.sh build qemu gdb
+# The boot runners judge through test/lib/ktap.py.
+deps-boot:
+	@tools/deps.sh build qemu python
 
 # make test: everything CI runs, summed into one closing line.
+# Every kernel configuration in conf/ (files named in capitals).
+CONFIGS := $(notdir $(wildcard conf/[A-Z]*))
+
 test:
-	@tools/deps.sh build qemu host bochs gdb format
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory KERNCONF=TINYFIFO all
-	@$(MAKE) --no-print-directory KERNCONF=MAXCPU64 all
-	@test/run-all.sh host boot "console=test/run-console.sh" \
+	@tools/deps.sh build qemu host bochs gdb format python console shellcheck
+	@$(MAKE) --no-print-directory configs
+	@test/run-all.sh host "ktap=/usr/bin/python3 test/lib/ktap_test.py" boot \
+	    "console=/usr/bin/python3 test/run-console.py" \
 	    "bochs=$(MAKE) --no-print-directory -s test-bochs" \
 	    "gdb=$(MAKE) --no-print-directory -s test-gdb" \
 	    "bench=$(MAKE) --no-print-directory -s bench-smoke" \
-	    "format=tools/format-check.sh"
+	    "format=tools/format-check.sh" "shellcheck=tools/shellcheck.sh"
 
 test-host:
 	@test/host/run-host-tests.sh
 
-test-boot: all
-	@$(MAKE) --no-print-directory KERNCONF=TINYFIFO all
-	@$(MAKE) --no-print-directory KERNCONF=MAXCPU64 all
+# Build every configuration (the boot tests boot each at least once).
+configs:
+	@for c in $(CONFIGS); do \
+	    $(MAKE) --no-print-directory KERNCONF=$$c all || exit 1; done
+
+# The serial-log parser and verdict of every runner, on crafted logs.
+test-ktap:
+	@tools/deps.sh python
+	@/usr/bin/python3 test/lib/ktap_test.py
+
+# Every shell script through shellcheck; KTAP, one test per script.
+shellcheck:
+	@tools/deps.sh shellcheck
+	@tools/shellcheck.sh
+
+test-boot: deps-boot configs
 	@test/boot-tests.sh
 
-test-scale: all
+test-scale: deps-boot all
 	@test/scale-tests.sh
 
 format:
@@ -145,7 +206,24 @@ format-check:
 clean:
 	rm -rf build
 
+# compile_commands.json for clangd: every kernel source with this
+# KERNCONF's exact flags, and the host tests with theirs.
+compiledb:
+	@tools/deps.sh python
+	@/usr/bin/python3 tools/compiledb.py $(KERNCONF)
+
+# For tools/compiledb.py: the variables a kernel compile uses, one word a
+# line after the shell's quote removal (so -DKERNCONF=\"X\" is what gcc
+# sees).  The include links must exist for the sources to parse.
+print-compiledb: $(ASSYM) | $(INCLINKS)
+	@echo "CC $(CC)"
+	@echo "BUILD $(BUILD)"
+	@for a in $(CFLAGS); do echo "CFLAGS $$a"; done
+	@for a in $(ASFLAGS); do echo "ASFLAGS $$a"; done
+	@for a in $(SRCS_C) $(GENASSYM); do echo "SRCS_C $$a"; done
+	@for a in $(SRCS_S); do echo "SRCS_S $$a"; done
+
 # Debugger and benchmark targets live in their own fragments.
 include $(sort $(wildcard mk/*.mk))
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(BUILD)/genassym.d

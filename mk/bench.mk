@@ -17,8 +17,14 @@
 #                       test/run-all.sh part 'bench=make -s bench-smoke'
 #   make bench-compare A=old.json B=new.json
 #                       side-by-side medians and B/A per measurement
+#                       (tools/bench-compare.py)
 #   make bench-plot [RESULTS="a.json b.json"]
-#                       PNG plots into docs/img (gnuplot-nox)
+#                       PNG plots into docs/img (tools/bench-plot.py,
+#                       python3-matplotlib)
+#
+# test/bench.sh boots; tools/bench-report.py parses the serial logs into
+# results.json and prints the tables.  Reference numbers that are not our
+# measurements (Linux's) are in docs/bench-reference.json.
 #
 # Knobs: BENCH_LIST (bench=, default all), BENCH_RUNS (default 7),
 # BENCH_ARGS (more kernel options, e.g. "bench.k=1,2,4 bench.ms=50"),
@@ -41,7 +47,7 @@ BENCH_DIR       ?= build/bench
 RESULTS         ?= $(BENCH_DIR)/results.json
 PLOT_DIR        ?= docs/img
 
-.PHONY: bench-scale bench-smoke bench-compare bench-plot deps-plot
+.PHONY: bench-scale bench-smoke bench-compare bench-plot deps-plot deps-bench
 
 # One place that knows how test/bench.sh is called; $(1) is the output
 # directory, $(2) the -smp list, $(3) the run count, $(4) the bench= list,
@@ -55,24 +61,29 @@ bench_run = BENCH_OUT=$(1) BENCH_SMP="$(2)" BENCH_RUNS=$(3) \
 	QEMU_MODULES=$(CURDIR)/build/user/ut_bench \
 	BENCH_MODE=$(BENCH_MODE) BENCH_ELF=$(ELF) test/bench.sh
 
-bench: deps-run all
+# The boots need QEMU, the parsing python3.
+deps-bench:
+	@tools/deps.sh build qemu python
+
+bench: deps-bench all
 	@$(call bench_run,$(BENCH_DIR),$(BENCH_SMP),$(BENCH_RUNS),$(BENCH_LIST))
 
-bench-scale: deps-run all
+bench-scale: deps-bench all
 	@$(call bench_run,build/bench-scale,$(BENCH_SCALE_SMP),$(BENCH_RUNS),$(BENCH_LIST),$(BENCH_SCALE_ARGS))
 
 # Short on purpose: it checks that the benchmarks still run and their
 # output still parses, not how fast anything is.
-bench-smoke: deps-run all
+bench-smoke: deps-bench all
 	@$(call bench_run,build/bench-smoke,2,1,$(BENCH_SMOKE_LIST),$(BENCH_SMOKE_ARGS))
 
 bench-compare:
+	@tools/deps.sh python
 	@test -n "$(A)" -a -n "$(B)" || \
 	    { echo "usage: make bench-compare A=old.json B=new.json" >&2; exit 2; }
-	@tools/bench-compare.sh "$(A)" "$(B)"
+	@/usr/bin/python3 tools/bench-compare.py "$(A)" "$(B)"
 
 deps-plot:
 	@tools/deps.sh plot
 
 bench-plot: deps-plot
-	@tools/bench-plot.sh -o $(PLOT_DIR) $(RESULTS)
+	@/usr/bin/python3 tools/bench-plot.py -o $(PLOT_DIR) $(RESULTS)

@@ -10,6 +10,9 @@
 #                     kernel's symbols and tools/gdb/pcoherence.py
 #                     (the target itself is in the Makefile)
 #   make test-gdb     gdb in batch mode against QEMU, checking the helpers
+#   make test-console the debug console (console=interactive) driven
+#                     through QEMU's serial port (test/run-console.py,
+#                     python3-pexpect)
 
 BOCHS_CPUS        ?= 4
 BOCHS_APIC        ?= xapic
@@ -18,10 +21,14 @@ BOCHS_TIMEOUT     ?= 180
 # every CPU is online (mp_machdep.c).
 BOCHS_PERCPU_SITE ?= smp
 
-.PHONY: deps-bochs test-gdb
+.PHONY: deps-bochs deps-console test-gdb test-console
 
+# run-bochs.sh judges through test/lib/ktap.py: python3 too.
 deps-bochs:
-	@tools/deps.sh build bochs gdb
+	@tools/deps.sh build bochs gdb python
+
+deps-console:
+	@tools/deps.sh build qemu console
 
 # The interactive session uses the same conf/bochsrc.in as the tests
 # (build/bochs/interactive.bochsrc), with the kernel's symbols loaded.
@@ -37,3 +44,6 @@ test-bochs: deps-bochs all
 
 test-gdb: deps-gdb all
 	@KERNCONF=$(KERNCONF) test/run-gdb.sh
+
+test-console: deps-console all
+	@KERNCONF=$(KERNCONF) /usr/bin/python3 test/run-console.py

@@ -16,6 +16,9 @@
 #   BENCH_TIMEOUT  seconds per boot (default 600)
 #   BENCH_MACHINE  QEMU machine (default q35)
 #
+# The boots are this script's; tools/bench-report.py parses the logs,
+# writes results.json and prints the tables.
+#
 # Output, in BENCH_OUT:
 #   results.json       one JSON object per line per measurement: the
 #                      kernel's BENCH line (name cpus k pages mode unit
@@ -84,95 +87,8 @@ trap 'rm -f "$tmp_results"' EXIT
 	echo "cmdline: bench=$bench_list bench.runs=$runs${extra_args:+ $extra_args}"
 } >"$out/machine.txt"
 
-# A BENCH line must carry every field, each of the right kind; field
-# order is free so another kernel's output parses as well.
-str_fields=(name mode unit)
-int_fields=(cpus k pages runs)
-num_fields=(median min max)
-valid_json() {
-	local f
-	for f in "${str_fields[@]}"; do
-		[[ $1 =~ \"$f\":\"[^\"]+\" ]] || return 1
-	done
-	for f in "${int_fields[@]}"; do
-		[[ $1 =~ \"$f\":[0-9]+[,}] ]] || return 1
-	done
-	for f in "${num_fields[@]}"; do
-		[[ $1 =~ \"$f\":[0-9]+(\.[0-9]+)?[,}] ]] || return 1
-	done
-	[[ $1 =~ ^\{.*\}$ ]]
-}
-
-# shootdown_summary RESULTS: "# " lines.  For shootdown_1page and _512pages
-# per machine size and mode: k, median, min, max, marginal = median(k) -
-# median(k = 0) and, for one page, marginal / Linux's marginal.  Linux 6.1,
-# madvise(MADV_DONTNEED) of a touched page with busy threads on k other
-# CPUs, QEMU -smp 8 TCG on this host: about 5 us (k=1), 3-6 ms (2),
-# 13-16 ms (4), 30-39 ms (7); the midpoints are used.  Then sync vs async
-# throughput and per-CPU window vs kenter+kremove.
-shootdown_summary() {
-	grep -Eq '"name":"(shootdown|window_|kenter_)' "$1" || return 0
-	awk "$(cat "$top/tools/lib/json-field.awk")"'
-	function us(ns) { return sprintf("%.1f", ns / 1000) }
-	BEGIN {
-		linux[1] = 5000; linux[2] = 4500000; linux[4] = 14500000
-		linux[7] = 34500000
-	}
-	{
-		n = field($0, "name"); c = field($0, "cpus"); k = field($0, "k")
-		m = field($0, "mode")
-		med[n, c, m, k] = field($0, "median")
-		lo[n, c, m, k] = field($0, "min"); hi[n, c, m, k] = field($0, "max")
-		if (n ~ /^shootdown_(1page|512pages)$/ && !((n, c, m) in grp)) {
-			grp[n, c, m] = 1; order[++ng] = n SUBSEP c SUBSEP m
-		}
-		if (!((n, c, m, k) in seenk)) { seenk[n, c, m, k] = 1; ks[n, c, m] = ks[n, c, m] " " k }
-		if (n == "shootdown_throughput_sync" && !((c, k) in thr)) {
-			thr[c, k] = 1; thro[++nt] = c SUBSEP k
-		}
-		if (n == "window_zero_page" && !((c, m) in win)) {
-			win[c, m] = 1; wino[++nw] = c SUBSEP m
-		}
-	}
-	END {
-		if (ng > 0) {
-			printf "# shootdown latency (us per operation; marginal = median(k) - median(k=0); ratio vs Linux = marginal / Linux marginal)\n"
-			printf "# %-18s %4s %-4s %3s %10s %10s %10s %10s %14s\n", "name", "cpus", "mode", "k", "median", "min", "max", "marginal", "ratio vs Linux"
-		}
-		for (g = 1; g <= ng; g++) {
-			split(order[g], a, SUBSEP); n = a[1]; c = a[2]; m = a[3]
-			nk = split(ks[n, c, m], kl, " ")
-			for (i = 1; i <= nk; i++)
-				for (j = i + 1; j <= nk; j++)
-					if (kl[j] + 0 < kl[i] + 0) { t = kl[i]; kl[i] = kl[j]; kl[j] = t }
-			for (i = 1; i <= nk; i++) {
-				k = kl[i]
-				base = ((n, c, m, 0) in med) ? med[n, c, m, 0] : ""
-				marg = base == "" ? "-" : us(med[n, c, m, k] - base)
-				ratio = "-"
-				if (base != "" && n == "shootdown_1page" && (k in linux))
-					ratio = sprintf("%.3f", (med[n, c, m, k] - base) / linux[k])
-				printf "# %-18s %4s %-4s %3s %10s %10s %10s %10s %14s\n", n, c, m, k, us(med[n, c, m, k]), us(lo[n, c, m, k]), us(hi[n, c, m, k]), marg, ratio
-			}
-		}
-		if (nt > 0)
-			printf "# %-28s %4s %3s %12s %12s %8s\n", "shootdown throughput (pages/s)", "cpus", "k", "sync", "async", "async/sync"
-		for (i = 1; i <= nt; i++) {
-			split(thro[i], a, SUBSEP); c = a[1]; k = a[2]
-			sy = med["shootdown_throughput_sync", c, "busy", k]
-			as = med["shootdown_throughput_async", c, "busy", k]
-			printf "# %-28s %4s %3s %12s %12s %8s\n", "", c, k, sy, as, (sy > 0 && as != "") ? sprintf("%.1f", as / sy) : "-"
-		}
-		if (nw > 0)
-			printf "# %-28s %4s %-7s %10s %10s %7s %10s %10s %7s\n", "window vs kenter (us/page)", "cpus", "mode", "win zero", "kent zero", "ratio", "win copy", "kent copy", "ratio"
-		for (i = 1; i <= nw; i++) {
-			split(wino[i], a, SUBSEP); c = a[1]; m = a[2]
-			wz = med["window_zero_page", c, m, c - 1]; kz = med["kenter_zero_page", c, m, c - 1]
-			wc = med["window_copy_page", c, m, c - 1]; kc = med["kenter_copy_page", c, m, c - 1]
-			printf "# %-28s %4s %-7s %10s %10s %7s %10s %10s %7s\n", "", c, m, us(wz), us(kz), (wz > 0 ? sprintf("%.1f", kz / wz) : "-"), us(wc), us(kc), (wc > 0 ? sprintf("%.1f", kc / wc) : "-")
-		}
-	}' "$1"
-}
+# The parsing and reporting half (BENCH lines, results.json, the tables).
+bench_report=(/usr/bin/python3 "$top/tools/bench-report.py")
 
 echo "KTAP version 1"
 echo "1..${#smps[@]}"
@@ -210,73 +126,29 @@ for n in "${smps[@]}"; do
 		"other QEMUs running: $(pgrep -c qemu-system || true)" \
 		>>"$out/machine.txt"
 
-	# Collect: BENCH lines of the log, each checked, "machine" appended.
-	got=0 bad=0 done_seen=0
-	while IFS= read -r line; do
-		if [[ $line == "BENCH "* ]]; then
-			json=${line#BENCH }
-			if valid_json "$json"; then
-				printf '%s,"machine":"%s"}\n' "${json%\}}" \
-					"$machine" >>"$tmp_results"
-				got=$((got + 1))
-			else
-				echo "# $name: unparsable: $line"
-				bad=$((bad + 1))
-			fi
-		elif [[ $line == "bench: done"* ]]; then
-			done_seen=1
-		fi
-	done <"$log"
-
-	why=""
-	if [[ $qstatus -ne 0 ]]; then
-		# A failed benchmark run explains itself better than the
-		# harness's generic reason does.
-		why=$(grep -m1 '^bench: .* failed: ' "$log" || true)
-		[[ -n $why ]] || why=$(grep -m1 '^not ok' "$report" |
-			sed 's/^not ok [0-9]* [^ ]* # //')
-		why=${why:-test/run-qemu.sh exited $qstatus}
-	elif [[ $done_seen -eq 0 ]]; then
-		why="no 'bench: done' line"
-	elif [[ $got -eq 0 ]]; then
-		why="no BENCH results"
-	elif [[ $bad -ne 0 ]]; then
-		why="$bad unparsable BENCH lines"
-	fi
-	if [[ -z $why ]]; then
-		echo "ok $index $name"
+	# Collect: BENCH lines of the log, each checked, "machine" appended;
+	# the boot's KTAP result line.
+	if "${bench_report[@]}" collect --log "$log" --report "$report" \
+		--status "$qstatus" --machine "$machine" --name "$name" \
+		--index "$index" --append "$tmp_results"; then
 		passed=$((passed + 1))
 	else
-		echo "not ok $index $name # $why"
 		failed=$((failed + 1))
-		# The end of the serial log says what happened.
-		tail -n 15 "$log" | sed 's/^/# | /'
 	fi
-	echo "# $name: $got results in $((SECONDS - start)) s; log $log"
+	echo "# $name: $((SECONDS - start)) s"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)," \
 	"other QEMUs running: $(pgrep -c qemu-system || true)" >>"$out/machine.txt"
 
 mv -f "$tmp_results" "$results"
 trap - EXIT
-echo "# results: $results ($(wc -l <"$results") measurements)"
-
-# The table: one row per measurement as "# " lines (KTAP diagnostics),
-# sorted so one benchmark's -smp values sit together.
-printf '# %-18s %4s %4s %5s %-5s %12s %12s %12s %-7s %s\n' name cpus k pages \
-	mode median min max unit machine
-awk "$(cat "$top/tools/lib/json-field.awk")"'
-{
-	printf "# %-18s %4s %4s %5s %-5s %12s %12s %12s %-7s %s\n",
-	    field($0, "name"), field($0, "cpus"), field($0, "k"),
-	    field($0, "pages"), field($0, "mode"), field($0, "median"),
-	    field($0, "min"), field($0, "max"), field($0, "unit"),
-	    field($0, "machine")
-}' "$results" | sort -k2,2 -k6,6 -k4,4n -k3,3n
-
-# The shootdown summary: marginal cost of the remote CPUs and the ratio to
-# Linux 6.1 on the same QEMU configuration (docs/PERFORMANCE.md section 5).
-shootdown_summary "$results"
+# The table, one row per measurement, and the shootdown summary
+# (marginal cost of the remote CPUs, ratio to the Linux reference of
+# docs/bench-reference.json; docs/PERFORMANCE.md section 5), as "# " lines.
+if ! "${bench_report[@]}" table "$results"; then
+	echo "# bench: $results does not parse: counted as a failure"
+	failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

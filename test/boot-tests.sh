@@ -60,6 +60,14 @@ boot ipiq-stall    --smp 8 --cmdline "test=ipiq ipiq.stall=1,1500" \
 # Dropping every message must be caught (the watchdog panics).
 boot ipiq-drop     --smp 8 --cmdline "test=ipiq ipiq.drop=1" --expect fail \
                    --expect-line "stuck"
+# Lost wakeups: with every 5th hardware IPI of the queues never sent, the
+# timer tick's safety drain must still complete every message (busy
+# targets included); without the safety drain the watchdog must catch
+# the stalled queue.
+boot ipiq-lose-ipi --smp 4 --cmdline "test=ipiq,pmapmp ipiq.lose_ipi=5"
+boot ipiq-lose-nosafety --smp 4 \
+                   --cmdline "test=ipiq ipiq.lose_ipi=5 ipiq.no_safety_drain=1" \
+                   --expect fail --expect-line "stuck waiting for a message on"
 # A thread overflowing its stack hits its guard page: a clear panic.
 boot stack-overflow --smp 2 --cmdline "test=lwkt lwkt.overflow_test=1" \
                    --expect fail --expect-line "thread stack overflow"
@@ -73,6 +81,13 @@ boot panic-ipi     --smp 4 --cmdline "test=none panic.test=ipi" --expect fail \
                    --expect-line "cpu 3 \(stopped by IPI\): APIC ID 3, thread \"idle3\""
 boot panic-nmi     --smp 4 --cmdline "test=none panic.test=nmi" --expect fail \
                    --expect-line "cpu 2 \(stopped by NMI\): APIC ID 2, thread \"panic.spin\""
+# Every kernel config boots at least once.  DEBUG: the heavier
+# consistency checks (INVARIANT_SUPPORT, DEBUG_KMALLOC) on the test suites.
+boot debug         --elf "$top/build/DEBUG/kernel.elf" --cmdline "test=all"
+# MINIMAL: no options KTEST, so no test code at all: it must still boot
+# every CPU and end with its empty plan and the counters.
+boot minimal       --smp 4 --elf "$top/build/MINIMAL/kernel.elf" --cmdline "" \
+                   --expect-line "lacks options KTEST"
 # More CPUs than MAXCPU (conf/MAXCPU64 on 72 CPUs): use 64, warn, run.
 boot maxcpu-overflow --machine pc --smp 72 --mem 1G \
                    --elf "$top/build/MAXCPU64/kernel.elf" --cmdline "test=smp" \
@@ -104,6 +119,9 @@ boot user-smp8     --smp 8 --modules "$utests" \
                    --cmdline "test=none run=ut_syscalls,ut_signals,ut_threads,ut_exit"
 boot user-pc       --machine pc --smp 4 --modules "$utests" \
                    --cmdline "test=none run=ut_syscalls,ut_signals,ut_threads:2000,ut_exit"
+# A kernel without options KTEST runs user programs too (mi_main).
+boot user-minimal  --smp 2 --elf "$top/build/MINIMAL/kernel.elf" \
+                   --modules "$u/ut_syscalls" --cmdline "run=ut_syscalls"
 # FPU state not switched (fault injection): ut_threads' per-thread
 # floating-point results and rounding modes must come out wrong.
 boot user-fpu-noswitch --smp 2 --modules "$u/ut_threads" \

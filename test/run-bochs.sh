@@ -33,20 +33,24 @@
 # continuing or quitting.  A stop with no script lines left reads stdin,
 # which is /dev/null: Bochs exits, and the run fails on its serial log.
 #
-# Judging (the serial log only: Bochs exits with status 1 on the guest's
-# shutdown request whatever happened): PASS iff the log has the closing
-# line "N passed, 0 failed" (", N skipped" optional), no "panic:" line,
-# and Bochs ended before the timeout.  With --break SITE the closing line
-# is not required (a script that inspects and quits never lets the kernel
-# finish); the kernel's "debug: magic breakpoint 'SITE'" line is, and a
-# closing line, if one comes, must still say 0 failed.  A failure prints
-# the last 40 serial lines as "# " diagnostics.
+# Judging (test/lib/ktap.py, the same rule as test/run-qemu.sh): Bochs
+# exits with status 1 on the guest's shutdown request and on its own
+# panics (a triple fault) alike, so the "expected exit" is its log's
+# "shutdown requested" line.  PASS iff that line is there, the serial log
+# has the closing line "N passed, 0 failed" (", N skipped" optional), no
+# "panic:" line, and Bochs ended before the timeout.  With --break SITE
+# the closing line and the shutdown are not required (a script that
+# inspects and quits never lets the kernel finish); the kernel's "debug:
+# magic breakpoint 'SITE'" line is, and a closing line, if one comes,
+# must still say 0 failed.  A failure prints the last 40 serial lines as
+# "# " diagnostics.
 #
 # Output (stdout): the serial log as a nested KTAP subtest (indented two
 # spaces; lines that are not KTAP become "# " diagnostics), then
 # "ok N NAME" or "not ok N NAME # reason", diagnostics, and as the very
 # last line "N passed, N failed": the kernel's own counts plus 1 failed
-# when the run itself failed.  Exit status: 0 if ok, 1 if not, 2 on a
+# when the run itself failed (plus 1 passed for a --break run that
+# stopped as asked).  Exit status: 0 if ok, 1 if not, 2 on a
 # usage error.
 set -euo pipefail
 
@@ -197,18 +201,6 @@ if [[ $interactive -eq 1 ]]; then
 	exit "$status"
 fi
 
-# Strip what GRUB's terminal code and the serial line leave in the log:
-# carriage returns, ANSI escape sequences, other control characters.
-shopt -s extglob
-clean_line() {
-	local s=${1//$'\t'/ }
-	s=${s//$'\e'\[*([0-9;?])[A-Za-z@]/}
-	s=${s//$'\e'?/}
-	s=${s//[[:cntrl:]]/}
-	s=${s%%+([[:space:]])}
-	REPLY=$s
-}
-
 bochs_cmd=(bochs -q -f "$rc" -rc "$dbgscript" -dbglog "$dlog")
 printf '  # %s: %s CPUs, %s, cmdline: %s\n' "$name" "$cpus" "$apic" "$cmdline"
 printf '  # %s: %s </dev/null\n' "$name" "${bochs_cmd[*]}"
@@ -231,103 +223,27 @@ wait "$bpid" || status=$?
 bpid=""
 wall=$((SECONDS - t0))
 
-closing_re='^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$'
-ktap_re='^(KTAP version [0-9]+|TAP version [0-9]+|[0-9]+\.\.[0-9]+|(not )?ok [0-9]+|#|[[:space:]])'
-
-lines=()
-closing=""
-panic_line=""
-break_seen=0
-ktap_state=0 # 0 before the kernel's "KTAP version", 1 inside, 2 after
-if [[ -f $serial ]]; then
-	while IFS= read -r raw || [[ -n $raw ]]; do
-		clean_line "$raw"
-		line=$REPLY
-		[[ -n $line ]] || continue
-		lines+=("$line")
-		if [[ $line =~ $closing_re ]]; then
-			closing=$line
-			ktap_state=2
-		fi
-		[[ -n $panic_line || ! $line =~ ^panic: ]] || panic_line=$line
-		[[ -z $break_site ||
-			$line != "debug: magic breakpoint '$break_site'" ]] ||
-			break_seen=1
-		[[ $ktap_state -ne 0 || ! $line =~ ^KTAP\ version ]] || ktap_state=1
-		if [[ $ktap_state -eq 1 && $line =~ $ktap_re ]]; then
-			printf '  %s\n' "$line"
-		else
-			printf '  # %s\n' "$line"
-		fi
-	done <"$serial"
-fi
-
-# The last bytes before a stop may still sit in the emulated UART when a
-# script quits at the breakpoint; the port 0xE9 copy on Bochs's stdout is
-# written at once, so look there too.
-if [[ -n $break_site && $break_seen -eq 0 ]] &&
-	grep -qF "debug: magic breakpoint '$break_site'" "$stdout_log" 2>/dev/null; then
-	break_seen=1
-fi
-
-k_pass=0 k_fail=0 k_skip=0
-if [[ $closing =~ $closing_re ]]; then
-	k_pass=${BASH_REMATCH[1]}
-	k_fail=${BASH_REMATCH[2]}
-	k_skip=${BASH_REMATCH[4]:-0}
-fi
-
-reason=""
-if [[ $status -eq 124 || $status -eq 137 ]]; then
-	reason="timeout after ${timeout_s} s"
-elif [[ -n $panic_line ]]; then
-	reason=$panic_line
-elif [[ ! -s $serial ]]; then
-	reason="no serial output (Bochs exit status $status)"
-elif [[ -n $break_site && $break_seen -eq 0 ]]; then
-	reason="magic breakpoint '$break_site' never reached"
-elif [[ -z $break_site && -z $closing ]]; then
-	reason="missing closing line 'N passed, N failed'"
-elif [[ $k_fail -ne 0 ]]; then
-	reason="$k_fail in-kernel test(s) failed"
-fi
-if [[ -n $panic_line && $reason != "$panic_line" ]]; then
-	reason+=" after $panic_line"
-fi
-
-if [[ -z $reason ]]; then
-	echo "ok $index $name"
-else
-	echo "not ok $index $name # $reason"
-fi
-echo "# $name: wall $wall s, Bochs exit status $status (1 = guest shutdown)"
-echo "# $name: logs $serial $blog $dlog"
-# Why Bochs stopped, from its log ("Shutdown port: shutdown requested",
-# a triple fault, a panic): the last PANIC/ERROR line says it.
-why=$(grep -E '^[0-9]+[pe]\[' "$blog" 2>/dev/null | tail -n 1 || true)
-why=${why#*]}
-why=${why/>>PANIC<< /}
-[[ -z $why ]] || echo "# $name: Bochs stopped:${why}"
+# The serial log, cleaned and shown as the nested subtest, then the
+# verdict and the run's closing line: test/lib/ktap.py, shared with
+# test/run-qemu.sh.  A missing log is an empty one.
+ktap=$top/test/lib/ktap.py
+/usr/bin/python3 "$ktap" scan --state "$out/$name.state" \
+	${break_site:+--break-site "$break_site"} \
+	<"$(if [[ -f $serial ]]; then echo "$serial"; else echo /dev/null; fi)"
+diags=("wall $wall s, Bochs exit status $status (1 = guest shutdown or a Bochs panic)"
+	"logs $serial $blog $dlog")
 if [[ -n $script ]]; then
 	# The debugger's answers to --script, after the first stop.
-	echo "# $name: debugger session (from $dlog):"
-	sed -n '/^c$/,$p' "$dlog" 2>/dev/null | sed -n '2,200p' | sed 's/^/# | /'
+	diags+=("debugger session (from $dlog):")
+	while IFS= read -r line; do
+		diags+=("| $line")
+	done < <(sed -n '/^c$/,$p' "$dlog" 2>/dev/null | sed -n '2,200p')
 fi
-if [[ -n $reason ]]; then
-	echo "# $name: last serial lines:"
-	start=$((${#lines[@]} > 40 ? ${#lines[@]} - 40 : 0))
-	for line in "${lines[@]:start}"; do
-		echo "# | $line"
-	done
-fi
-
-p=$k_pass
-f=$((k_fail + (${#reason} > 0 && k_fail == 0 ? 1 : 0)))
-# A --break run counts the stop itself as one test.
-[[ -z $break_site || -n $reason ]] || p=$((p + 1))
-if [[ $k_skip -gt 0 ]]; then
-	echo "$p passed, $f failed, $k_skip skipped"
-else
-	echo "$p passed, $f failed"
-fi
-[[ -z $reason ]]
+dargs=()
+for d in "${diags[@]}"; do
+	dargs+=(--diag "$d")
+done
+/usr/bin/python3 "$ktap" verdict --runner bochs --state "$out/$name.state" \
+	--status "$status" --name "$name" --index "$index" --timeout "$timeout_s" \
+	--bochs-log "$blog" --also-log "$stdout_log" \
+	${break_site:+--break-site "$break_site"} "${dargs[@]}"

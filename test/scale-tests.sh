@@ -7,7 +7,7 @@
 # Each boot runs the smp suite (all CPUs online, one CR3, own GS base,
 # cross-CPU globaldata reads, guard pages, windows) and must print
 # "smp: all N CPUs online".  -M pc: q35 above 255 CPUs needs x2APIC,
-# which TCG lacks (see shared/PLATFORM.md).  run-qemu.sh prints the wall
+# which TCG lacks (QEMU 7.2).  run-qemu.sh prints the wall
 # time from QEMU start to that line.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

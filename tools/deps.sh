@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages a task needs, and only those that are missing.
 #
-#   tools/deps.sh GROUP...      GROUP: build qemu bochs host plot gdb format
+#   tools/deps.sh GROUP...      GROUP: build qemu bochs host python console
+#                                      plot gdb format shellcheck
 #
 # A fresh machine (CI included) has none of the tools this project builds
 # and boots with, so every entry point that needs one calls this first
-# (`make test` runs `tools/deps.sh build qemu host`).  It is quiet when
+# (`make test` installs every group it runs).  Host tooling in Python uses
+# Debian's interpreter, /usr/bin/python3, and Debian's modules (python3-*).  It is quiet when
 # nothing is missing, so calling it on every run costs ~50 ms.
 #
 # A group is "present" only if every package is installed according to
@@ -22,20 +24,24 @@ set -euo pipefail
 
 usage() {
 	echo "usage: $0 GROUP..." >&2
-	echo "groups: build qemu bochs host plot gdb format" >&2
+	echo "groups: build qemu bochs host python console plot gdb format shellcheck" >&2
 	exit 2
 }
 
-# Packages and key commands per group.  Keep the two lists in step.
+# Packages, key commands and key Python modules per group.  Keep the
+# lists in step.
 group_packages() {
 	case $1 in
 	build) echo gcc make binutils grub-pc-bin grub-common xorriso mtools musl-tools ;;
 	qemu) echo qemu-system-x86 ;;
 	bochs) echo bochs bochsbios vgabios bochs-term ;;
 	host) echo gcc ;;
-	plot) echo gnuplot-nox ;;
+	python) echo python3 ;;
+	console) echo python3 python3-pexpect ;;
+	plot) echo python3 python3-matplotlib ;;
 	gdb) echo gdb ;;
 	format) echo clang-format ;;
+	shellcheck) echo shellcheck ;;
 	*) return 1 ;;
 	esac
 }
@@ -45,11 +51,23 @@ group_commands() {
 	qemu) echo qemu-system-x86_64 ;;
 	bochs) echo bochs ;;
 	host) echo gcc ;;
-	plot) echo gnuplot ;;
+	python | console | plot) echo /usr/bin/python3 ;;
 	gdb) echo gdb ;;
 	format) echo clang-format ;;
+	shellcheck) echo shellcheck ;;
 	*) return 1 ;;
 	esac
+}
+# Modules Debian's python3 must import (a pyenv or venv python3 first on
+# PATH does not see them, hence the absolute path everywhere).
+group_modules() {
+	case $1 in
+	console) echo pexpect ;;
+	plot) echo matplotlib ;;
+	esac
+}
+module_works() {
+	/usr/bin/python3 -c "import $1" >/dev/null 2>&1
 }
 
 # True if dpkg says PKG is fully installed (not just unpacked or removed).
@@ -122,6 +140,7 @@ apt_install() {
 # installation; reinstalling the group's packages is the fix for that too.
 missing=()
 check_cmds=()
+check_mods=()
 for group in "$@"; do
 	pkgs=$(group_packages "$group") || {
 		echo "deps: unknown group '$group'" >&2
@@ -134,6 +153,13 @@ for group in "$@"; do
 	for cmd in $cmds; do
 		check_cmds+=("$cmd")
 		if ! command -v "$cmd" >/dev/null 2>&1; then
+			# shellcheck disable=SC2206 # package names have no spaces
+			missing+=($pkgs)
+		fi
+	done
+	for mod in $(group_modules "$group"); do
+		check_mods+=("$mod")
+		if ! module_works "$mod"; then
 			# shellcheck disable=SC2206 # package names have no spaces
 			missing+=($pkgs)
 		fi
@@ -164,6 +190,12 @@ done
 for cmd in "${check_cmds[@]}"; do
 	if ! command -v "$cmd" >/dev/null 2>&1; then
 		echo "deps: '$cmd' is still missing after installing packages" >&2
+		exit 1
+	fi
+done
+for mod in "${check_mods[@]}"; do
+	if ! module_works "$mod"; then
+		echo "deps: /usr/bin/python3 still cannot import $mod after installing packages" >&2
 		exit 1
 	fi
 done

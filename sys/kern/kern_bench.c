@@ -31,22 +31,23 @@
 #include <sys/systm.h>
 #include <sys/thread.h>
 
-BOOTOPT_DECLARE(bench_list, "bench",
-                "benchmarks to run: all, list, or a,b,c (after the tests)");
-BOOTOPT_DECLARE(bench_runs, "bench.runs",
-                "measured runs per benchmark point (default 7)");
-BOOTOPT_DECLARE(bench_k, "bench.k",
-                "k values to sweep, e.g. 1,2,4 (default: each benchmark's)");
-BOOTOPT_DECLARE(bench_pages, "bench.pages",
-                "page counts to sweep (default: each benchmark's)");
-BOOTOPT_DECLARE(bench_ms, "bench.ms", "length of one run in ms (default 20)");
-
 extern const struct bench __start_set_bench[], __stop_set_bench[];
 
 #define BENCH_MAXRUNS     101 /* bench.runs upper bound */
 #define BENCH_MAXRESULTS  128 /* rows kept for the closing table */
 #define BENCH_MAXLIST     16  /* bench.k / bench.pages items */
 #define BENCH_DEFAULTRUNS 7
+
+static BOOTOPT_STR(bench_list, "bench",
+                   "benchmarks to run: all, list, or a,b,c (after the tests)");
+static BOOTOPT_INT(bench_runs, "bench.runs", BENCH_DEFAULTRUNS, 1,
+                   BENCH_MAXRUNS, "measured runs per benchmark point");
+static BOOTOPT_STR(bench_k, "bench.k",
+                   "k values to sweep, e.g. 1,2,4 (default: each benchmark's)");
+static BOOTOPT_STR(bench_pages, "bench.pages",
+                   "page counts to sweep (default: each benchmark's)");
+static BOOTOPT_INT(bench_ms, "bench.ms", 20, 1, 10000,
+                   "length of one run in ms");
 
 /* One reported result: a metric of one point. */
 struct bench_result {
@@ -202,19 +203,19 @@ parse_value(const char *s, uint64_t *out)
 }
 
 /*
- * The override list for key (bench.k, bench.pages) into buf, ended by
- * BENCH_END; false if the option is absent.  Bad items are reported and
- * left out.
+ * The override list 'list' of option 'key' (bench.k, bench.pages) into
+ * buf, ended by BENCH_END; false if the option is absent.  Bad items are
+ * reported and left out.
  */
 static bool
-override_list(const char *key, uint64_t *buf)
+override_list(const char *key, const char *list, uint64_t *buf)
 {
 	char item[24];
 	int i, n = 0;
 
-	if (bootopt_get(key) == NULL)
+	if (list == NULL)
 		return false;
-	for (i = 0; bootopt_list_next(key, i, item, sizeof(item)) >= 0 &&
+	for (i = 0; optlist_item(list, i, item, sizeof(item)) >= 0 &&
 	            n < BENCH_MAXLIST;
 	     i++) {
 		if (parse_value(item, &buf[n]))
@@ -230,12 +231,8 @@ override_list(const char *key, uint64_t *buf)
 static bool
 bench_selected(const struct bench *b)
 {
-	const char *sel = bootopt_get("bench");
-
-	if (sel == NULL)
-		return false;
-	return bootopt_list_has("bench", "all") ||
-	       bootopt_list_has("bench", b->b_name);
+	return optlist_has(bench_list, "all") ||
+	       optlist_has(bench_list, b->b_name);
 }
 
 /* Warn about bench= names that select nothing (typos). */
@@ -246,8 +243,7 @@ check_names(void)
 	char name[32];
 	int i;
 
-	for (i = 0; bootopt_list_next("bench", i, name, sizeof(name)) >= 0;
-	     i++) {
+	for (i = 0; optlist_item(bench_list, i, name, sizeof(name)) >= 0; i++) {
 		bool found =
 		    strcmp(name, "all") == 0 || strcmp(name, "list") == 0;
 
@@ -394,15 +390,21 @@ print_table(int runs)
 	}
 }
 
+bool
+bench_k_given(void)
+{
+	return bench_k != NULL;
+}
+
 /* Run parameters from the command line (bench.runs, bench.ms, ...). */
 static void
 load_params(int *runs, uint64_t *run_ns)
 {
-	*runs = (int)bootopt_get_u64("bench.runs", BENCH_DEFAULTRUNS, 1,
-	                             BENCH_MAXRUNS);
-	*run_ns = bootopt_get_u64("bench.ms", 20, 1, 10000) * NS_PER_MS;
-	have_k_override = override_list("bench.k", k_override);
-	have_pages_override = override_list("bench.pages", pages_override);
+	*runs = bench_runs;
+	*run_ns = (uint64_t)bench_ms * NS_PER_MS;
+	have_k_override = override_list("bench.k", bench_k, k_override);
+	have_pages_override =
+	    override_list("bench.pages", bench_pages, pages_override);
 }
 
 int
@@ -433,7 +435,7 @@ int
 bench_run_selected(void)
 {
 	const struct bench *b;
-	const char *sel = bootopt_get("bench");
+	const char *sel = bench_list;
 	uint64_t run_ns, t0;
 	int runs, failed = 0;
 

@@ -22,8 +22,9 @@
 #include <sys/systm.h>
 
 /*
- * Options are declared (BOOTOPT_DECLARE) in the file that reads them, so
- * the list of known options is always exactly what the kernel uses.
+ * Options are declared (BOOTOPT_STR/BOOL/INT/U64) in the file that reads
+ * them, so the list of known options is always exactly what the kernel
+ * uses, and bootopt_apply() is the only place that converts a value.
  */
 
 /* Bounds of the linker set; GNU ld defines these for "set_bootopt". */
@@ -162,6 +163,8 @@ bootopt_add(char *tok)
 	e->val = val;
 }
 
+static void bootopt_apply(void);
+
 void
 bootopt_init(const char *cmdline)
 {
@@ -223,6 +226,7 @@ bootopt_init(const char *cmdline)
 		}
 		bootopt_add(tok);
 	}
+	bootopt_apply();
 }
 
 static bool
@@ -252,8 +256,24 @@ void
 bootopt_print_known(void)
 {
 	for (const struct bootopt_decl *d = __start_set_bootopt;
-	     d < __stop_set_bootopt; d++)
-		kprintf("  %-16s %s\n", d->key, d->help);
+	     d < __stop_set_bootopt; d++) {
+		switch (d->kind) {
+		case BOOTOPT_K_BOOL:
+			kprintf("  %-20s %s [bool, default %s]\n", d->key,
+			        d->help, d->def ? "on" : "off");
+			break;
+		case BOOTOPT_K_INT:
+		case BOOTOPT_K_U64:
+			kprintf("  %-20s %s [%llu..%llu, default %llu]\n",
+			        d->key, d->help, (unsigned long long)d->min,
+			        (unsigned long long)d->max,
+			        (unsigned long long)d->def);
+			break;
+		default:
+			kprintf("  %-20s %s\n", d->key, d->help);
+			break;
+		}
+	}
 }
 
 const char *
@@ -282,39 +302,35 @@ bootopt_eq_nocase(const char *a, const char *b)
 	}
 }
 
-bool
-bootopt_get_bool(const char *key, bool def)
+/*
+ * Parse v as option 'key' of kind 'kind': the value, or 'def' with an
+ * error message naming the key, the bad value and what is accepted.
+ */
+static uint64_t
+bootopt_parse(const char *key, const char *v, int kind, uint64_t def,
+              uint64_t min, uint64_t max)
 {
 	static const char *const yes[] = {"1", "yes", "on", "true"};
 	static const char *const no[] = {"0", "no", "off", "false"};
 	char q[BOOTOPT_QUOTELEN + 4], q2[BOOTOPT_QUOTELEN + 4];
-	const char *v = bootopt_get(key);
-
-	if (v == NULL)
-		return def;
-	for (size_t i = 0; i < nitems(yes); i++) {
-		if (bootopt_eq_nocase(v, yes[i]))
-			return true;
-		if (bootopt_eq_nocase(v, no[i]))
-			return false;
-	}
-	bootopt_msg(true,
-	            "option '%s': value '%s' is not a boolean "
-	            "(1/0/yes/no/on/off/true/false); using %s",
-	            bootopt_quote(key, q), bootopt_quote(v, q2),
-	            def ? "true" : "false");
-	return def;
-}
-
-uint64_t
-bootopt_get_u64(const char *key, uint64_t def, uint64_t min, uint64_t max)
-{
-	char q[BOOTOPT_QUOTELEN + 4], q2[BOOTOPT_QUOTELEN + 4];
-	const char *v = bootopt_get(key);
 	uint64_t n = 0; /* quiets -Os maybe-uninitialized */
 
 	if (v == NULL)
 		return def;
+	if (kind == BOOTOPT_K_BOOL) {
+		for (size_t i = 0; i < nitems(yes); i++) {
+			if (bootopt_eq_nocase(v, yes[i]))
+				return 1;
+			if (bootopt_eq_nocase(v, no[i]))
+				return 0;
+		}
+		bootopt_msg(true,
+		            "option '%s': value '%s' is not a boolean "
+		            "(1/0/yes/no/on/off/true/false); using %s",
+		            bootopt_quote(key, q), bootopt_quote(v, q2),
+		            def ? "true" : "false");
+		return def;
+	}
 	if (kstrtou64(v, 0, &n) && n >= min && n <= max)
 		return n;
 	bootopt_msg(true,
@@ -324,6 +340,58 @@ bootopt_get_u64(const char *key, uint64_t def, uint64_t min, uint64_t max)
 	            (unsigned long long)min, (unsigned long long)max,
 	            (unsigned long long)def);
 	return def;
+}
+
+/*
+ * Store every declared option's value, or its default, into its
+ * variable.  Runs at the end of every bootopt_init(), so a second init
+ * (host tests) resets options the new command line leaves out.
+ */
+static void
+bootopt_apply(void)
+{
+	for (const struct bootopt_decl *d = __start_set_bootopt;
+	     d < __stop_set_bootopt; d++) {
+		const char *v = bootopt_get(d->key);
+
+		switch (d->kind) {
+		case BOOTOPT_K_STR:
+			*(const char **)d->var = v;
+			break;
+		case BOOTOPT_K_BOOL:
+			*(bool *)d->var = bootopt_parse(d->key, v, d->kind,
+			                                d->def, 0, 1) != 0;
+			break;
+		case BOOTOPT_K_INT:
+			/* The declaration asserts max fits an int. */
+			*(int *)d->var = (int)bootopt_parse(
+			    d->key, v, d->kind, d->def, d->min, d->max);
+			break;
+		case BOOTOPT_K_U64:
+			*(uint64_t *)d->var = bootopt_parse(
+			    d->key, v, d->kind, d->def, d->min, d->max);
+			break;
+		default:
+			bootopt_msg(true,
+			            "option '%s': bad declaration kind %d",
+			            d->key, d->kind);
+			break;
+		}
+	}
+}
+
+bool
+bootopt_get_bool(const char *key, bool def)
+{
+	return bootopt_parse(key, bootopt_get(key), BOOTOPT_K_BOOL, def, 0,
+	                     1) != 0;
+}
+
+uint64_t
+bootopt_get_u64(const char *key, uint64_t def, uint64_t min, uint64_t max)
+{
+	return bootopt_parse(key, bootopt_get(key), BOOTOPT_K_U64, def, min,
+	                     max);
 }
 
 /*
@@ -354,15 +422,15 @@ bootopt_list_item(const char *v, int idx, size_t *lenp)
 }
 
 bool
-bootopt_list_has(const char *key, const char *item)
+optlist_has(const char *list, const char *item)
 {
-	const char *v = bootopt_get(key), *it;
+	const char *it;
 	size_t len, ilen;
 
-	if (v == NULL || item == NULL)
+	if (list == NULL || item == NULL)
 		return false;
 	ilen = strlen(item);
-	for (int i = 0; (it = bootopt_list_item(v, i, &len)) != NULL; i++) {
+	for (int i = 0; (it = bootopt_list_item(list, i, &len)) != NULL; i++) {
 		if (len == ilen && memcmp(it, item, len) == 0)
 			return true;
 	}
@@ -370,12 +438,12 @@ bootopt_list_has(const char *key, const char *item)
 }
 
 int
-bootopt_list_next(const char *key, int idx, char *buf, size_t bufsz)
+optlist_item(const char *list, int idx, char *buf, size_t bufsz)
 {
 	const char *it;
 	size_t len, n;
 
-	it = bootopt_list_item(bootopt_get(key), idx, &len);
+	it = bootopt_list_item(list, idx, &len);
 	if (it == NULL)
 		return -1;
 	if (buf != NULL && bufsz > 0) {
@@ -385,6 +453,18 @@ bootopt_list_next(const char *key, int idx, char *buf, size_t bufsz)
 	}
 	/* len <= BOOTOPT_MAXLEN, so it fits an int. */
 	return (int)len;
+}
+
+bool
+bootopt_list_has(const char *key, const char *item)
+{
+	return optlist_has(bootopt_get(key), item);
+}
+
+int
+bootopt_list_next(const char *key, int idx, char *buf, size_t bufsz)
+{
+	return optlist_item(bootopt_get(key), idx, buf, bufsz);
 }
 
 int

@@ -35,6 +35,12 @@ BOOTOPT_DECLARE(h_stress_seed, "stress.seed", "seed");
 BOOTOPT_DECLARE(h_bochs_break, "bochs.break", "magic breakpoints");
 BOOTOPT_DECLARE(h_apic, "apic", "APIC mode");
 
+/* Typed declarations: one line binds key, variable, default and range. */
+static BOOTOPT_INT(h_typed_int, "typed.int", 8, 1, 64, "an int in 1..64");
+static BOOTOPT_U64(h_typed_u64, "typed.u64", 5, 0, UINT64_MAX, "a u64");
+static BOOTOPT_BOOL(h_typed_bool, "typed.bool", true, "a bool, default on");
+static BOOTOPT_STR(h_typed_str, "typed.str", "a string or list");
+
 #define CAP_MAX (64 * 1024) /* console bytes one test may capture */
 
 /* Console capture. */
@@ -534,6 +540,50 @@ test_fuzz(void)
 	cap.discard = false;
 }
 
+/*
+ * Typed options: bootopt_init() stores each given value into its
+ * variable, a bad or out-of-range one leaves the default with an error
+ * naming the key and the range, and a later init with the option absent
+ * puts the default back.
+ */
+static void
+test_typed(void)
+{
+	char buf[8];
+
+	parse("typed.int=64 typed.u64=0xffffffffffffffff typed.bool=off "
+	      "typed.str=a,,bc");
+	HT_CHECK_EQ(bootopt_nerrors(), 0);
+	HT_CHECK_EQ(h_typed_int, 64);
+	HT_CHECK(h_typed_u64 == UINT64_MAX);
+	HT_CHECK(!h_typed_bool);
+	HT_CHECK(streq(h_typed_str, "a,,bc"));
+	HT_CHECK(optlist_has(h_typed_str, "bc"));
+	HT_CHECK(!optlist_has(h_typed_str, ""));
+	HT_CHECK(!optlist_has(NULL, "a"));
+	HT_CHECK_EQ(optlist_item(h_typed_str, 1, buf, sizeof(buf)), 2);
+	HT_CHECK(streq(buf, "bc"));
+	HT_CHECK_EQ(optlist_item(h_typed_str, 2, buf, sizeof(buf)), -1);
+
+	parse("typed.int=65 typed.bool=maybe typed.u64=-1");
+	HT_CHECK_EQ(bootopt_nerrors(), 3);
+	HT_CHECK_EQ(h_typed_int, 8);
+	HT_CHECK(h_typed_bool);
+	HT_CHECK_EQ(h_typed_u64, 5);
+	HT_CHECK(cap_has("option 'typed.int': value '65' is not a number in "
+	                 "[1, 64]; using 8"));
+	HT_CHECK(cap_has("'typed.bool'"));
+	HT_CHECK(h_typed_str == NULL);
+
+	parse("typed.int=0");
+	HT_CHECK_EQ(bootopt_nerrors(), 1);
+	HT_CHECK_EQ(h_typed_int, 8);
+	parse("");
+	HT_CHECK_EQ(h_typed_int, 8);
+	HT_CHECK(h_typed_bool);
+	HT_CHECK(h_typed_str == NULL);
+}
+
 int
 main(void)
 {
@@ -549,6 +599,7 @@ main(void)
 	ht_run("bool", test_bool);
 	ht_run("u64", test_u64);
 	ht_run("lists", test_lists);
+	ht_run("typed", test_typed);
 	ht_run("unknown", test_unknown);
 	ht_run("fuzz", test_fuzz);
 	return ht_done();

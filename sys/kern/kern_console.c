@@ -36,6 +36,8 @@
 #include <vm/pmap.h>
 #include <vm/pmap_stress.h>
 
+static BOOTOPT_STR(console_mode, "console", "interactive: serial debug shell");
+
 #define KCONS_LINE    128 /* bytes per input line, with the NUL */
 #define KCONS_MAXARGS 8   /* words per line */
 #define KCONS_NTHR    64  /* threads listed per CPU */
@@ -67,52 +69,6 @@ static int kcons_failed;                     /* the workload's failures */
 static int kcons_wait;                       /* tsleep ident while idle */
 
 static const struct kcons_cmd kcons_cmds[];
-
-/*
- * The per-CPU counters as one table, read from each CPU's globaldata
- * through its per-CPU window: IPIs are hardware interrupts sent and
- * taken, msgs are IPI-queue messages, "avoided" counts messages that
- * needed no IPI because the target was already draining, "full" counts
- * sends that found the FIFO full (backpressure).
- */
-void
-print_counters(void)
-{
-	int cpu;
-
-	kprintf("per-CPU counters:\n");
-	kprintf("  %4s %9s %9s %9s %9s %8s %6s %9s %8s %7s %6s\n", "cpu",
-	        "ipi-sent", "ipi-recv", "msgs-sent", "msgs-recv", "avoided",
-	        "full", "invlpg", "invltlb", "cmap", "traps");
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		const struct pcpu_counters *c = &globaldata_find(cpu)->gd_cnt;
-
-		kprintf("  %4d %9lu %9lu %9lu %9lu %8lu %6lu %9lu %8lu %7lu "
-		        "%6lu\n",
-		        cpu, c->pc_ipi_sent, c->pc_ipi_recv, c->pc_ipiq_sent,
-		        c->pc_ipiq_recv, c->pc_ipi_avoided, c->pc_ipiq_full,
-		        c->pc_invlpg, c->pc_invltlb, c->pc_cmap_use,
-		        c->pc_traps);
-	}
-	/*
-	 * TLB shootdowns: flushes started here, invalidation messages sent
-	 * and received, acknowledgements, targets skipped because they were
-	 * halted (deferred) and the full flushes they did on wakeup, and
-	 * the time initiators spent waiting for acknowledgements.
-	 */
-	kprintf("  %4s %9s %9s %9s %9s %9s %9s %10s\n", "cpu", "shootdown",
-	        "inv-sent", "inv-recv", "inv-acks", "deferred", "idle-fl",
-	        "wait-us");
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		const struct pcpu_counters *c = &globaldata_find(cpu)->gd_cnt;
-
-		kprintf("  %4d %9lu %9lu %9lu %9lu %9lu %9lu %10lu\n", cpu,
-		        c->pc_shootdowns, c->pc_inval_sent, c->pc_inval_recv,
-		        c->pc_inval_acks, c->pc_inval_deferred,
-		        c->pc_inval_idle_flush,
-		        c->pc_inval_wait_ns / NS_PER_US);
-	}
-}
 
 /* A thread's name, copied and terminated (it may be changing). */
 static const char *
@@ -198,7 +154,7 @@ cmd_cpus(int argc, char **argv)
 		const struct pcpu_counters *c = &gd->gd_cnt;
 
 		kprintf("  %3d %4u %6s %-16s %9lu %9lu %9lu %9lu %9lu %6lu\n",
-		        cpu, gd->gd_apicid,
+		        cpu, cpu_hwid(cpu),
 		        cpu == 0 || gd->gd_online ? "yes" : "no",
 		        td_name(__atomic_load_n(&gd->gd_curthread,
 		                                __ATOMIC_RELAXED),
@@ -594,12 +550,10 @@ kcons_run_line(char *line)
 int
 kconsole_main(int failed)
 {
-	const char *mode = bootopt_get("console");
+	const char *mode = console_mode;
 	char line[KCONS_LINE];
 	int n;
 
-	if (bootopt_get("panic.test") != NULL)
-		return panic_test_run();
 	if (mode == NULL)
 		return 0;
 	if (strcmp(mode, "interactive") != 0) {

@@ -11,8 +11,9 @@
 #include <sys/cpu.h>
 #include <sys/systm.h>
 
-BOOTOPT_DECLARE(bochs_break, "bochs.break",
-                "magic breakpoint sites: all or panic,smp,shootdown,test,...");
+static BOOTOPT_STR(
+    bochs_break, "bochs.break",
+    "magic breakpoint sites: all or panic,smp,shootdown,test,...");
 
 static bool break_all; /* bochs.break=all */
 static bool break_any; /* some site is enabled */
@@ -20,17 +21,14 @@ static bool break_any; /* some site is enabled */
 void
 debug_break_init(void)
 {
-	const char *v = bootopt_get("bochs.break");
-
-	break_any = v != NULL && *v != '\0';
-	break_all = break_any && bootopt_list_has("bochs.break", "all");
+	break_any = bochs_break != NULL && *bochs_break != '\0';
+	break_all = break_any && optlist_has(bochs_break, "all");
 }
 
 bool
 debug_break_enabled(const char *site)
 {
-	return break_any &&
-	       (break_all || bootopt_list_has("bochs.break", site));
+	return break_any && (break_all || optlist_has(bochs_break, site));
 }
 
 void

@@ -19,10 +19,12 @@ extern const struct ktest_suite __start_set_ktest[], __stop_set_ktest[];
 static uint64_t rng_state; /* xorshift64* state */
 static uint64_t rng_seed;  /* the seed, printed so a run can be repeated */
 
-BOOTOPT_DECLARE(test_list, "test", "test suites to run: all, none, or a,b,c");
-BOOTOPT_DECLARE(test_seed, "test.seed", "seed for tests' random numbers");
-BOOTOPT_DECLARE(test_fail, "test.fail",
-                "1: add a test that fails on purpose (checks the harness)");
+static BOOTOPT_STR(test_list, "test",
+                   "test suites to run: all, none, or a,b,c");
+static BOOTOPT_U64(test_seed, "test.seed", 1, 1, UINT64_MAX,
+                   "seed for tests' random numbers");
+static BOOTOPT_BOOL(test_fail, "test.fail", false,
+                    "add a test that fails on purpose (checks the harness)");
 
 uint64_t
 ktest_random(void)
@@ -63,19 +65,19 @@ ktest_skip(struct ktest *t, const char *reason)
 static bool
 suite_selected(const struct ktest_suite *s)
 {
-	const char *sel = bootopt_get("test");
+	const char *sel = test_list;
 	const char *opt;
 
 	if (s->ks_option != NULL) {
 		/* Its own option selects it; test=all does not. */
-		opt = bootopt_get(s->ks_option);
+		opt = *s->ks_option;
 		if (opt != NULL && strcmp(opt, "none") != 0)
 			return true;
-		return sel != NULL && bootopt_list_has("test", s->ks_name);
+		return optlist_has(sel, s->ks_name);
 	}
 	if (sel == NULL || strcmp(sel, "none") == 0)
 		return false;
-	return strcmp(sel, "all") == 0 || bootopt_list_has("test", s->ks_name);
+	return strcmp(sel, "all") == 0 || optlist_has(sel, s->ks_name);
 }
 
 int
@@ -85,15 +87,14 @@ ktest_run_selected(void)
 	int nsuites = 0, suite_no = 0;
 	int passed = 0, failed = 0, skipped = 0;
 
-	rng_seed = bootopt_get_u64("test.seed", 1, 1, UINT64_MAX);
+	rng_seed = test_seed;
 	rng_state = rng_seed;
 	for (s = __start_set_ktest; s < __stop_set_ktest; s++)
 		if (suite_selected(s))
 			nsuites++;
-	if (bootopt_get("test") != NULL && nsuites == 0 &&
-	    strcmp(bootopt_get("test"), "none") != 0)
+	if (test_list != NULL && nsuites == 0 && strcmp(test_list, "none") != 0)
 		kprintf("ktest: warning: test=%s selects no suite\n",
-		        bootopt_get("test"));
+		        test_list);
 
 	kprintf("KTAP version 1\n");
 	kprintf("# test.seed=%lu\n", rng_seed);
@@ -152,7 +153,7 @@ ktest_self_compare(struct ktest *t)
 static void
 ktest_self_deliberate_failure(struct ktest *t)
 {
-	if (!bootopt_get_bool("test.fail", false))
+	if (!test_fail)
 		KT_SKIP(t, "only with test.fail=1");
 	KT_EXPECT_EQ(t, 1 + 1, 3); /* fails on purpose: test.fail=1 */
 }

@@ -1,11 +1,11 @@
 /*
  * kern_malloc.c - kmalloc()/kfree() for small objects.
  *
- * Sizes round up to a power of two from 16 to 4096 bytes.  Each class
+ * Sizes round up to a power of two from 16 bytes to a page.  Each class
  * carves whole pages (reached through the direct map) into objects and
- * keeps freed objects on a LIFO list; a 4096-byte object is a whole page.
+ * keeps freed objects on a LIFO list; a page-sized object is a whole page.
  * kfree() finds an object's class from the page it lives in: the page's
- * vm_page records the class in pg_wire while the page belongs to kmalloc.
+ * vm_page records the class in pg_kmtag while the page belongs to kmalloc.
  * Pages are never returned to the page allocator (the object population
  * of this kernel is small and stable).
  *
@@ -15,15 +15,16 @@
  */
 #include <sys/malloc.h>
 
+#include <sys/param.h>
 #include <sys/spinlock.h>
 #include <sys/systm.h>
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
 
-#define KM_MINSHIFT       4  /* 16 bytes */
-#define KM_MAXSHIFT       12 /* 4096 bytes */
+#define KM_MINSHIFT       4          /* 16 bytes */
+#define KM_MAXSHIFT       PAGE_SHIFT /* a whole page */
 #define KM_NCLASS         (KM_MAXSHIFT - KM_MINSHIFT + 1)
-#define KM_PAGEOWNER_BASE 0x4b4d0000u /* pg_wire tag: 'KM' + class */
+#define KM_PAGEOWNER_BASE 0x4b4d0000u /* pg_kmtag: 'KM' + class */
 
 struct km_free {
 	struct km_free *kf_next; /* next free object of the class */
@@ -70,10 +71,10 @@ km_grow(struct km_class *kc, int cls)
 	if (m == NULL)
 		return false;
 	__atomic_fetch_add(&kmalloc_pages, 1, __ATOMIC_RELAXED);
-	m->pg_wire = KM_PAGEOWNER_BASE + (uint32_t)cls;
+	m->pg_kmtag = KM_PAGEOWNER_BASE + (uint32_t)cls;
 	base = pmap_map_dmap(vm_page_to_phys(m));
 	spin_lock(&kc->kc_lock);
-	for (off = 0; off < 4096; off += osize) {
+	for (off = 0; off < PAGE_SIZE; off += osize) {
 		struct km_free *f = (struct km_free *)(base + off);
 
 #ifdef DEBUG_KMALLOC
@@ -95,7 +96,7 @@ kmalloc(size_t size, int flags)
 	int cls;
 
 	if (size == 0 || size > KMALLOC_MAX)
-		panic("kmalloc: bad size %zu (max %d)", size, KMALLOC_MAX);
+		panic("kmalloc: bad size %zu (max %lu)", size, KMALLOC_MAX);
 	cls = size_to_class(size);
 	kc = &km_classes[cls];
 	for (;;) {
@@ -142,10 +143,10 @@ kfree(void *p)
 	if (p == NULL)
 		return;
 	m = phys_to_vm_page(pmap_kextract((vm_offset_t)p));
-	if (m == NULL || m->pg_wire < KM_PAGEOWNER_BASE ||
-	    m->pg_wire >= KM_PAGEOWNER_BASE + KM_NCLASS)
+	if (m == NULL || m->pg_kmtag < KM_PAGEOWNER_BASE ||
+	    m->pg_kmtag >= KM_PAGEOWNER_BASE + KM_NCLASS)
 		panic("kfree: %p was not allocated by kmalloc", p);
-	cls = m->pg_wire - KM_PAGEOWNER_BASE;
+	cls = m->pg_kmtag - KM_PAGEOWNER_BASE;
 	if (((uintptr_t)p & (((uintptr_t)1 << (cls + KM_MINSHIFT)) - 1)) != 0)
 		panic("kfree: %p is not the start of an object", p);
 	kc = &km_classes[cls];

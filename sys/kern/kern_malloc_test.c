@@ -30,7 +30,7 @@ kmalloc_class_sizes(struct ktest *t)
 	KT_EXPECT_EQ(t, kmalloc_class_size(1), 16);
 	KT_EXPECT_EQ(t, kmalloc_class_size(16), 16);
 	KT_EXPECT_EQ(t, kmalloc_class_size(17), 32);
-	KT_EXPECT_EQ(t, kmalloc_class_size(2049), 4096);
+	KT_EXPECT_EQ(t, kmalloc_class_size(2049), PAGE_SIZE);
 	KT_EXPECT_EQ(t, kmalloc_class_size(KMALLOC_MAX), KMALLOC_MAX);
 	for (s = 1; s <= KMALLOC_MAX; s++) {
 		size_t c = kmalloc_class_size(s);
@@ -110,7 +110,7 @@ pattern(size_t c, int i, size_t w)
 static void
 kmalloc_many_distinct(struct ktest *t)
 {
-	static const size_t classes[] = {16, 64, 512, 4096};
+	static const size_t classes[] = {16, 64, 512, PAGE_SIZE};
 	unsigned k;
 	int i;
 

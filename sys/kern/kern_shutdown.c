@@ -29,7 +29,7 @@
 #include <sys/systm.h>
 #include <sys/thread.h>
 
-BOOTOPT_DECLARE(
+static BOOTOPT_STR(
     panic_test, "panic.test",
     "ipi|nmi: panic on purpose on cpu 1 (nmi: cpu 2 spins, interrupts off)");
 
@@ -45,13 +45,12 @@ panic(const char *fmt, ...)
 	int expected = -1;
 	va_list ap;
 
-	__asm__ volatile("cli");
+	(void)cpu_intr_disable();
 	if (!__atomic_compare_exchange_n(&panic_cpu, &expected, me, false,
 	                                 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) &&
 	    expected != me) {
 		/* Another CPU is panicking: wait to be stopped. */
-		for (;;)
-			__asm__ volatile("hlt");
+		cpu_halt_forever();
 	}
 	if (++panic_depth > 1) {
 		cons_break_lock();
@@ -99,11 +98,17 @@ panic_test_thread(void *arg)
 	      mycpu->gd_cpuid);
 }
 
+bool
+panic_test_requested(void)
+{
+	return panic_test != NULL;
+}
+
 int
 panic_test_run(void)
 {
 	static int never; /* nothing wakes it: tsleep is the timeout */
-	const char *mode = bootopt_get("panic.test");
+	const char *mode = panic_test;
 	bool nmi;
 
 	if (mode == NULL)

@@ -43,14 +43,11 @@
 #include <sys/cpu.h>
 #include <sys/lwkt_ipiq.h>
 #include <sys/malloc.h>
+#include <sys/param.h>
 #include <sys/spinlock.h>
 #include <sys/systm.h>
 #include <vm/pmap.h>
 #include <vm/vm_kern.h>
-
-_Static_assert(__builtin_offsetof(struct thread, td_sp) == 40, "swtch.S TD_SP");
-_Static_assert(__builtin_offsetof(struct globaldata, gd_curthread) == 16,
-               "curthread reads %gs:16");
 
 struct tdqueue {
 	struct thread *tq_first; /* head */
@@ -396,7 +393,7 @@ lwkt_create(void (*func)(void *), void *arg, const char *name, int cpu, int pri)
 	cpu_intr_restore(fl);
 	if (td == NULL) {
 		td = kmalloc(sizeof(*td), M_ZERO);
-		td->td_kstack_size = LWKT_STACK_PAGES * LWKT_PAGE_SIZE;
+		td->td_kstack_size = LWKT_STACK_PAGES * PAGE_SIZE;
 		td->td_kstack = kmem_alloc_stack(LWKT_STACK_PAGES);
 		if (td->td_kstack == 0)
 			panic("lwkt_create: no KVA for a stack");

@@ -226,8 +226,8 @@ lwkt_migrate_all(struct ktest *t)
 		KT_EXPECT_EQ(t, t_cpu_seen[cpu], 1);
 }
 
-BOOTOPT_DECLARE(
-    lwkt_overflow, "lwkt.overflow_test",
+static BOOTOPT_BOOL(
+    lwkt_overflow_test, "lwkt.overflow_test", false,
     "lwkt suite: overflow a thread stack (must panic: thread stack overflow)");
 
 static volatile int recurse_limit = 1 << 30; /* never reached */
@@ -255,7 +255,7 @@ overflow_thread(void *arg)
 static void
 lwkt_stack_overflow(struct ktest *t)
 {
-	if (!bootopt_get_bool("lwkt.overflow_test", false))
+	if (!lwkt_overflow_test)
 		KT_SKIP(t, "only with lwkt.overflow_test=1 (panics)");
 	lwkt_create(overflow_thread, NULL, "toverflow", 0, TDPRI_INT);
 	tsleep(&t_flag, 0, "tovf", 2000);

@@ -1,76 +1,14 @@
 /*
- * The small libc subset the kernel carries: memory and string helpers.
+ * The small libc subset the kernel carries: comparison and string helpers.
  *
- * gcc may emit calls to memset/memcpy/memmove/memcmp on its own (struct
- * copies, large initialisers), so these must exist even in a freestanding
- * kernel.  For the same reason they must not be written as plain byte loops:
- * the optimiser recognises such a loop as "memset" and turns it back into a
- * call to memset, i.e. into infinite recursion.  The bulk routines therefore
- * use x86 string instructions (rep movsb / rep stosb) through inline asm,
- * which the compiler cannot pattern-match; on CPUs with ERMSB these are also
- * the fastest simple copy.  The string routines are loops the compiler has
- * no library idiom for.
- *
- * The ABI guarantees the direction flag is clear on function entry and
- * requires it clear on exit; memmove's backward copy sets it and clears it
- * again before returning.  Interrupt handlers must not rely on DF either
- * (the trap entry code clears it), so the brief window is harmless.
+ * The bulk memory routines gcc may call on its own (memset, memcpy,
+ * memmove) are machine dependent and live in sys/platform/pc64/support.c.
+ * The routines here are loops the compiler has no library idiom for, so
+ * the optimiser cannot turn them back into calls to themselves.
  *
  * Kernel-only: the host tests use the host libc instead.
  */
 #include <sys/systm.h>
-
-void *
-memset(void *dst, int c, size_t len)
-{
-	void *d = dst;
-
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(len) : "a"(c) : "memory");
-	return dst;
-}
-
-void *
-memcpy(void *dst, const void *src, size_t len)
-{
-	void *d = dst;
-
-	__asm__ volatile("rep movsb"
-	                 : "+D"(d), "+S"(src), "+c"(len)
-	                 :
-	                 : "memory");
-	return dst;
-}
-
-void *
-memmove(void *dst, const void *src, size_t len)
-{
-	const unsigned char *s = src;
-	unsigned char *d = dst;
-
-	if (len == 0 || d == s)
-		return dst;
-	/*
-	 * A forward copy is safe unless dst starts inside [src, src+len);
-	 * the unsigned subtraction tests exactly that.
-	 */
-	if ((uintptr_t)d - (uintptr_t)s >= len) {
-		__asm__ volatile("rep movsb"
-		                 : "+D"(d), "+S"(s), "+c"(len)
-		                 :
-		                 : "memory");
-	} else {
-		/* Copy backwards from the last byte. */
-		d += len - 1;
-		s += len - 1;
-		__asm__ volatile("std\n\t"
-		                 "rep movsb\n\t"
-		                 "cld"
-		                 : "+D"(d), "+S"(s), "+c"(len)
-		                 :
-		                 : "memory", "cc");
-	}
-	return dst;
-}
 
 int
 memcmp(const void *a, const void *b, size_t len)

@@ -98,6 +98,8 @@ struct bench {
  * many points failed.  Called from mi_main() on CPU 0.
  */
 int bench_run_selected(void);
+/* bench.k= was given: it overrides every benchmark's own k list. */
+bool bench_k_given(void);
 /* Run one benchmark by name (the console's "bench" command); returns the
  * number of failed points, or -1 for an unknown name. */
 int bench_run_named(const char *name);

@@ -19,9 +19,13 @@ uint64_t cpu_read_cr3(void);            /* for tests and diagnostics */
 void cpu_send_ipiq(int cpuid);          /* hardware IPI: drain your queues */
 uint64_t cpu_intr_disable(void);        /* returns the previous state */
 void cpu_intr_restore(uint64_t state);
-void cpu_pause_hint(void); /* spin-wait hint */
-void cpu_mp_start(void);   /* find and start the other CPUs */
-void cpu_idle_halt(void);  /* sleep until the next interrupt */
+void cpu_pause_hint(void);              /* spin-wait hint */
+void cpu_mp_start(void);                /* find and start the other CPUs */
+void cpu_idle_halt(void);               /* sleep until the next interrupt */
+void cpu_halt_forever(void) __noreturn; /* interrupts off, halt for good */
+uint32_t cpu_hwid(int cpuid); /* hardware CPU id (x86: local APIC ID) */
+/* Compiler-only barrier: no memory access moves across it. */
+#define cpu_ccfence() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 /* Hardware IPI to every CPU in mask (not self), fewest APIC writes. */
 struct cpumask;
 void cpu_send_ipiq_mask(const struct cpumask *mask);

@@ -36,12 +36,9 @@
 #ifndef _SYS_CPUMASK_H_
 #define _SYS_CPUMASK_H_
 
-#include <sys/types.h>
+#include <sys/param.h> /* MAXCPU */
 #include <sys/systm.h>
-
-#ifndef MAXCPU
-#define MAXCPU 256
-#endif
+#include <sys/types.h>
 
 _Static_assert(MAXCPU > 0 && MAXCPU % 64 == 0,
                "MAXCPU must be a positive multiple of 64");

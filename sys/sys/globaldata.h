@@ -8,6 +8,10 @@
  * %gs-relative load.  Other CPUs' globaldata are reached through
  * globaldata_find(cpuid), which is how counters are read from any CPU.
  *
+ * Only machine-independent state lives here; what the hardware defines
+ * (the APIC ID, the fault-recovery address, CR2) is in the machine's
+ * struct mdglobaldata, which begins with this struct.
+ *
  * Fields written only by the owning CPU need no locking; counters are
  * plain 64-bit stores (atomic on x86-64), so a remote reader sees some
  * recent value, never a torn one.
@@ -31,6 +35,7 @@ struct pcpu_counters {
 	uint64_t pc_invltlb;          /* local full TLB flushes */
 	uint64_t pc_cmap_use;         /* temporary mapping window uses */
 	uint64_t pc_traps;            /* exceptions taken */
+	uint64_t pc_spurious_faults;  /* page faults retried: tables allowed */
 	uint64_t pc_ipiq_sent;        /* IPI-queue messages sent */
 	uint64_t pc_ipiq_recv;        /* IPI-queue messages run here */
 	uint64_t pc_ipi_avoided;      /* sends that needed no hardware IPI */
@@ -42,21 +47,20 @@ struct pcpu_counters {
 	uint64_t pc_inval_deferred;   /* targets skipped: halted, flush later */
 	uint64_t pc_inval_idle_flush; /* deferred full flushes done on wakeup */
 	uint64_t pc_inval_wait_ns;    /* ns spent waiting for acks */
+	uint64_t pc_ipiq_safety;      /* ticks that found an unserved mask */
+	uint64_t pc_ipiq_nest_max;    /* deepest wait-step drain nesting */
+	uint64_t pc_ipiq_nest_capped; /* wait steps at the cap: no drain */
+	uint64_t pc_ipiq_spilled;     /* sends at the cap put in the spill */
+	uint64_t pc_ipiq_spill_max;   /* most spilled messages at once */
 };
 
 struct globaldata {
-	struct globaldata *gd_self;  /* must be first: %gs:0 */
-	uint64_t gd_onfault;         /* must be second (%gs:8): cpu_probe */
-	struct thread *gd_curthread; /* running thread */
-	int gd_cpuid;                /* dense CPU number, 0 = boot CPU */
-	uint32_t gd_apicid;          /* local APIC ID (not the CPU number) */
-	volatile int gd_online;      /* set once the CPU runs its idle loop */
-	int gd_stage;                /* AP startup progress (mp_machdep.c) */
-	uint64_t gd_fault_va;        /* CR2 of the last recovered fault */
-	uint64_t gd_test_word;       /* scratch word for cross-CPU tests */
-	/* Fixed offsets (<machine/asmdefs.h>): the SYSCALL entry's %gs:. */
-	uint64_t gd_user_rsp; /* SYSCALL entry: the user %rsp, briefly */
-	uint64_t gd_rsp0;     /* kernel stack top for user-mode entries */
+	struct globaldata *gd_self;   /* must be first: mycpu is %gs:0 */
+	struct thread *gd_curthread;  /* running thread */
+	int gd_cpuid;                 /* dense CPU number, 0 = boot CPU */
+	volatile int gd_online;       /* set once the CPU runs its idle loop */
+	int gd_stage;                 /* AP startup progress (mp_machdep.c) */
+	uint64_t gd_test_word;        /* scratch word for cross-CPU tests */
 	struct pcpu_counters gd_cnt;  /* event counters */
 	struct lwkt_ipiq **gd_ipiq;   /* [src]: FIFO from CPU src to us */
 	cpumask_t gd_ipimask;         /* sources with announced messages */
@@ -64,13 +68,14 @@ struct globaldata {
 	volatile int gd_ipi_draining; /* we are draining: no IPI needed */
 	volatile int gd_reqflags;     /* RQF_*: deferred work (thread.h) */
 	volatile int gd_spinlocks;    /* spin locks held: no preemption */
+	int gd_ipiq_nest; /* wait-step drains active (lwkt_ipiq.c) */
 };
-
-#define GD_ONFAULT_OFFSET 8 /* exception.S depends on this */
 
 extern cpumask_t smp_active_mask; /* CPUs online: bits 0..ncpus-1 */
 extern int ncpus;                 /* CPUs online (dense 0..ncpus-1) */
 struct globaldata *globaldata_find(int cpuid);
+/* Print every CPU's counters as tables (kern_counters.c). */
+void print_counters(void);
 
 #ifndef KERNEL_HOST
 #include <machine/gdaccess.h>

@@ -13,16 +13,15 @@
 #include <sys/types.h>
 
 /*
- * Called by mi_main() after the workload, with its failure count.  Runs
- * panic.test= (which panics) or the console when asked; returns the
- * failures it adds (0 when neither was asked for).  The console's
+ * Called by mi_main() after the workload, with its failure count (only in
+ * kernels with options KTEST).  Runs the console when asked; returns the
+ * failures it adds (0 when it was not asked for).  The console's
  * poweroff command ends the run with the workload's result.
  */
 int kconsole_main(int failed);
-/* The per-CPU counter tables (end of every run, console "counters"). */
-void print_counters(void);
 /* panic.test=ipi|nmi: panic on purpose (kern_shutdown.c); 1 if it could
  * not, it never returns otherwise. */
+bool panic_test_requested(void); /* panic.test= was given */
 int panic_test_run(void);
 
 #endif /* !_SYS_KCONSOLE_H_ */

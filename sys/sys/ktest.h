@@ -35,7 +35,7 @@ struct ktest_suite {
 	void (*ks_teardown)(void);         /* after each case, or NULL */
 	const struct ktest_case *ks_cases; /* the cases */
 	int ks_ncases;                     /* how many */
-	const char *ks_option; /* boot option selecting it, or NULL */
+	const char *const *ks_option; /* its own option's variable, or NULL */
 };
 
 #define KTEST_CASE(fn)                                                         \
@@ -47,8 +47,9 @@ struct ktest_suite {
 	KTEST_SUITE_OPT(ident, name, NULL, setup, teardown, __VA_ARGS__)
 
 /*
- * A suite that boot option 'option' also selects (when given and not
- * "none"), e.g. the stress suite with stress=.  test=all does not select
+ * A suite that a boot option also selects (when given and not "none"),
+ * e.g. the stress suite with stress=; 'option' points to that option's
+ * BOOTOPT_STR variable.  test=all does not select
  * it; test=NAME still does.  Its cases decide what the option asks for.
  */
 #define KTEST_SUITE_OPT(ident, name, option, setup, teardown, ...)             \

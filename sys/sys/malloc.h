@@ -4,6 +4,7 @@
 #ifndef _SYS_MALLOC_H_
 #define _SYS_MALLOC_H_
 
+#include <sys/param.h>
 #include <sys/types.h>
 
 #define M_ZERO   0x1 /* zero the object */
@@ -16,6 +17,6 @@ size_t kmalloc_class_size(size_t size);
 /* Pages kmalloc has taken from the page allocator (leak checks). */
 extern uint64_t kmalloc_pages;
 
-#define KMALLOC_MAX 4096 /* larger requests go to kmem_alloc() */
+#define KMALLOC_MAX PAGE_SIZE /* larger requests go to kmem_alloc() */
 
 #endif /* !_SYS_MALLOC_H_ */

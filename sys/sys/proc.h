@@ -110,6 +110,10 @@ int64_t syscall_dispatch(struct lwp *lp, void *frame, uint64_t nr,
 extern volatile int proc_count;                /* live processes */
 extern volatile uint64_t proc_threads_created; /* user threads ever */
 
+/* sys/kern/kern_userboot.c: run= programs; failures (0: all exited 0). */
+int userboot_run(void);
+extern const char *run_list; /* the run= option, NULL when absent */
+
 /* The current user thread (NULL in a kernel thread). */
 struct lwp *curlwp_get(void);
 #define curlwp curlwp_get()
@@ -174,7 +178,7 @@ uint64_t cpu_random_u64(void); /* RDRAND, else a TSC-seeded mix */
 int cpu_boot_module(const char *name, const void **data, size_t *len);
 void cpu_frame_set_retval(void *frame, int64_t v);
 
-/* User memory access (support.S + cpu_user.c): 0 or EFAULT. */
+/* User memory access (copyuser.S + cpu_user.c): 0 or EFAULT. */
 int copyin(const void *uaddr, void *kaddr, size_t len);
 int copyout(const void *kaddr, void *uaddr, size_t len);
 /* 0, ENAMETOOLONG or EFAULT; *done = bytes copied including the NUL. */

@@ -46,7 +46,6 @@
 #define EWOULDBLOCK 35 /* tsleep timed out */
 
 #define LWKT_STACK_PAGES 4 /* 16 KiB thread stacks */
-#define LWKT_PAGE_SIZE   4096
 #define TD_NAMELEN       24
 
 struct lwkt_msg;

@@ -1,7 +1,9 @@
 /*
  * The pmap interface machine-independent code uses.  The implementation
- * is machine dependent (sys/platform/pc64/pmap.c, pmap_inval.c); struct
- * pmap itself is opaque here.  docs/ARCHITECTURE.md (section 11) describes the protocols.
+ * is machine dependent (sys/platform/pc64/pmap.c: the kernel pmap,
+ * pmap_user.c: user pmaps, pmap_window.c: per-CPU windows, pmap_inval.c:
+ * shootdowns); struct pmap itself is opaque here.  Updates sent as
+ * messages to a per-CPU service: <vm/pmap_msg.h>.  docs/ARCHITECTURE.md (section 11) describes the protocols.
  *
  * Address spaces.  pmap_kernel() is the kernel's pmap: its mappings are
  * in every address space and it counts as active on every online CPU.  A
@@ -23,7 +25,6 @@
 #ifndef _VM_PMAP_H_
 #define _VM_PMAP_H_
 
-#include <sys/msgport.h>
 #include <sys/types.h>
 
 /* Protection and mapping flags for pmap_kenter() and friends. */
@@ -61,14 +62,19 @@ void pmap_remove(struct pmap *pm, vm_offset_t sva, vm_offset_t eva);
 /* Reduce to prot (no VM_PROT_READ: remove).  Never adds permissions. */
 void pmap_protect(struct pmap *pm, vm_offset_t sva, vm_offset_t eva, int prot);
 vm_paddr_t pmap_extract(struct pmap *pm, vm_offset_t va); /* ~0: none */
-/* Page-table pages below the PML4 (the kernel pmap: those allocated
- * since boot, for leak accounting). */
+/*
+ * Page-table pages below the PML4 (the kernel pmap: those allocated
+ * since boot, for leak accounting).
+ */
 uint64_t pmap_ptpages(struct pmap *pm);
 /* VM_PROT_* a user mapping of va allows (and its 4K frame), or -1. */
 int pmap_extract_prot(struct pmap *pm, vm_offset_t va, vm_paddr_t *pa);
 /* Context switch (interrupts off): load next's page tables. */
 void pmap_activate(struct pmap *next);
-/* After lwkt_init(): shootdown pools and the pmap service threads. */
+/*
+ * After lwkt_init(): shootdown pools and the pmap service threads
+ * (<vm/pmap_msg.h>).
+ */
 void pmap_mp_init(void);
 
 /*
@@ -88,15 +94,29 @@ struct pmap_inval_batch {
 	vm_offset_t ib_eva[PMAP_INVAL_NRANGES]; /* range ends (exclusive) */
 	uint64_t ib_npages;                     /* pages in the queued ranges */
 	struct pmap_inval_flight *ib_flight;    /* sent, awaiting acks */
+	uint64_t ib_flight_gen;                 /* ib_flight's fl_gen then */
 	struct vm_page *ib_free;                /* free after the next flush */
 	struct vm_page *ib_free_flight;         /* free when ib_flight acks */
 	uint64_t ib_nmod;     /* changed PTEs that were dirty */
 	uint64_t ib_nref;     /* changed PTEs that were accessed */
 	uint64_t ib_nchanged; /* PTEs changed through it */
+	uint64_t ib_seq;      /* batch number: TLB sanitizer, diagnostics */
 	bool ib_free_leaves;  /* remove: defer-free each 4K leaf's frame */
 };
 
 void pmap_inval_batch_init(struct pmap_inval_batch *b, struct pmap *pm);
+/*
+ * The TLB sanitizer's closing summary (kernels with options TLBSAN and
+ * tlbsan=1); returns the number of problems it found that did not
+ * already stop the kernel (0 otherwise).
+ */
+int pmap_sanitizer_summary(void);
+/*
+ * The page at pa goes back to the allocator (vm_page_free): with the TLB
+ * sanitizer on, no CPU may still translate to it or walk it as a page
+ * table.  Nothing otherwise.
+ */
+void pmap_page_free_check(vm_paddr_t pa);
 /*
  * Removals through a batch with ib_free_leaves set also hand every
  * removed 4 KiB leaf's frame to pmap_inval_batch_defer_free(): the frames
@@ -114,38 +134,8 @@ void pmap_inval_batch_wait(struct pmap_inval_batch *b);  /* wait + free */
 void pmap_inval_batch_defer_free(struct pmap_inval_batch *b, vm_paddr_t pa);
 
 /* Tunables (boot options in pmap_inval.c; benchmarks may change them). */
-extern int pmap_inval_ceiling;     /* pages above which a flush is total */
-extern int pmap_inval_idle_defer;  /* halted CPUs flush on wakeup */
-extern int pmap_inval_skip_remote; /* debug: send no remote flushes */
-extern int pmap_inval_nowait;      /* debug: do not wait for acks */
-
-/*
- * pmap updates as messages: a per-CPU service thread executes them, so
- * an update can run on the CPU where the address space is active.
- */
-#define PMAP_MSG_ENTER   1 /* pmap_enter(pm, sva, pa, prot, flags) */
-#define PMAP_MSG_REMOVE  2 /* pmap_remove(pm, sva, eva) */
-#define PMAP_MSG_PROTECT 3 /* pmap_protect(pm, sva, eva, prot) */
-
-struct pmap_msg {
-	struct lwkt_msg pmm_msg; /* must be first; ms_result is the result */
-	int pmm_op;              /* PMAP_MSG_* */
-	struct pmap *pmm_pmap;   /* the address space */
-	vm_offset_t pmm_sva;     /* start (ENTER: the va) */
-	vm_offset_t pmm_eva;     /* end, exclusive (not for ENTER) */
-	vm_paddr_t pmm_pa;       /* ENTER: the frame */
-	int pmm_prot;            /* ENTER, PROTECT: VM_PROT_* */
-	int pmm_flags;           /* ENTER: PMAP_ENTER_* */
-	int pmm_cpu;             /* set by the service: where it ran */
-};
-
-void pmap_msg_init(struct pmap_msg *msg, struct lwkt_port *reply_port, int op,
-                   struct pmap *pm, vm_offset_t sva, vm_offset_t eva,
-                   vm_paddr_t pa, int prot, int flags);
-/* Run msg on cpu's pmap service thread and wait: returns its result. */
-int64_t pmap_msg_send(int cpu, struct pmap_msg *msg);
-/* Same, asynchronously: the reply goes to the msg's reply port. */
-void pmap_msg_send_async(int cpu, struct pmap_msg *msg);
+extern int pmap_inval_ceiling;    /* pages above which a flush is total */
+extern int pmap_inval_idle_defer; /* halted CPUs flush on wakeup */
 
 /* One step of a page-table walk, for debuggers and tests. */
 struct pmap_walk {

@@ -73,6 +73,8 @@
  * machine independent.
  */
 #include <sys/bench.h>
+
+#include <sys/param.h>
 #include <sys/bootopt.h>
 #include <sys/clock.h>
 #include <sys/cpu.h>
@@ -83,10 +85,9 @@
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 
-BOOTOPT_DECLARE(bench_shootdown_k, "bench.shootdown_k",
-                "k values for the shootdown benchmarks only, e.g. 0,all");
+static BOOTOPT_STR(bench_shootdown_k, "bench.shootdown_k",
+                   "k values for the shootdown benchmarks only, e.g. 0,all");
 
-#define PGSZ       4096ul               /* 4 KiB pages only */
 #define UVA_BASE   0x0000000040000000ul /* keeper page; targets follow */
 #define MAXPAGES   512                  /* largest operation */
 #define THR_GROUP  32                   /* throughput: pages per group */
@@ -124,14 +125,14 @@ static struct sd_run sd;
 static vm_offset_t
 target_va(int i)
 {
-	return UVA_BASE + (vm_offset_t)(i + 1) * PGSZ;
+	return UVA_BASE + (vm_offset_t)(i + 1) * PAGE_SIZE;
 }
 
 /* Page i of all npages + 2: keeper, targets..., keeper. */
 static vm_offset_t
 any_va(const struct sd_run *r, int i)
 {
-	return UVA_BASE + (vm_offset_t)i * PGSZ;
+	return UVA_BASE + (vm_offset_t)i * PAGE_SIZE;
 }
 
 static void
@@ -219,7 +220,7 @@ sd_throughput(struct sd_run *r)
 			/* Stop mid-group at the deadline: whole pages only. */
 			while (done < r->npages && now - t0 < r->run_ns) {
 				pmap_remove(r->pm, target_va(done),
-				            target_va(done) + PGSZ);
+				            target_va(done) + PAGE_SIZE);
 				done++;
 				now = nanouptime();
 			}
@@ -227,7 +228,7 @@ sd_throughput(struct sd_run *r)
 			pmap_inval_batch_init(&b, r->pm);
 			for (i = 0; i < r->npages; i++)
 				pmap_remove_batch(r->pm, target_va(i),
-				                  target_va(i) + PGSZ, &b);
+				                  target_va(i) + PAGE_SIZE, &b);
 			pmap_inval_batch_flush(&b);
 			pmap_inval_batch_wait(&b);
 			done = r->npages;
@@ -388,8 +389,7 @@ shootdown_k_has(uint64_t raw)
 	char item[24];
 	int i;
 
-	for (i = 0;
-	     bootopt_list_next("bench.shootdown_k", i, item, sizeof(item)) >= 0;
+	for (i = 0; optlist_item(bench_shootdown_k, i, item, sizeof(item)) >= 0;
 	     i++) {
 		uint64_t v = 0;
 		const char *c = item;
@@ -424,8 +424,8 @@ list_has(const uint64_t *ks, uint64_t v)
 static const char *
 prepare_k(struct bench_point *p, const uint64_t *defaults)
 {
-	bool sel = bootopt_get("bench.shootdown_k") != NULL;
-	bool ovr = bootopt_get("bench.k") != NULL;
+	bool sel = bench_shootdown_k != NULL;
+	bool ovr = bench_k_given();
 	uint64_t raw = p->bp_k;
 	uint64_t k = raw == BENCH_K_ALL ? (uint64_t)ncpus - 1
 	             : raw == K_NONE    ? 0
@@ -594,16 +594,16 @@ wk_time(struct wk_run *r, int which)
 			break;
 		case 2:
 			pmap_kenter(r->kva, r->dst, RW);
-			memset((void *)r->kva, 0, PGSZ);
+			memset((void *)r->kva, 0, PAGE_SIZE);
 			pmap_kremove(r->kva);
 			break;
 		default:
 			pmap_kenter(r->kva, r->src, VM_PROT_READ);
-			pmap_kenter(r->kva + PGSZ, r->dst, RW);
-			memcpy((void *)(r->kva + PGSZ), (const void *)r->kva,
-			       PGSZ);
+			pmap_kenter(r->kva + PAGE_SIZE, r->dst, RW);
+			memcpy((void *)(r->kva + PAGE_SIZE),
+			       (const void *)r->kva, PAGE_SIZE);
 			pmap_kremove(r->kva);
-			pmap_kremove(r->kva + PGSZ);
+			pmap_kremove(r->kva + PAGE_SIZE);
 			break;
 		}
 		n++;

@@ -14,6 +14,7 @@
 #include <vm/vm_kern.h>
 
 #include <machine/vmparam.h>
+#include <sys/param.h>
 #include <sys/spinlock.h>
 #include <sys/systm.h>
 #include <vm/pmap.h>

@@ -60,10 +60,9 @@ prot_allows(int prot)
 	return prot;
 }
 
-BOOTOPT_DECLARE(vm_nolock_opt, "vm.fault_nolock",
-                "debug: vm_fault enters pages without p_vmlock (the "
-                "race test must see it)");
-static int fault_nolock = -1; /* vm.fault_nolock, read once */
+static BOOTOPT_BOOL(fault_nolock, "vm.fault_nolock", false,
+                    "debug: vm_fault enters pages without p_vmlock (the "
+                    "race test must see it)");
 
 int
 vm_fault(struct proc *p, vm_offset_t va, int access)
@@ -75,9 +74,7 @@ vm_fault(struct proc *p, vm_offset_t va, int access)
 	int r = VMF_OK, cur;
 	bool nolock;
 
-	if (__predict_false(fault_nolock < 0))
-		fault_nolock = bootopt_get_bool("vm.fault_nolock", false);
-	nolock = fault_nolock != 0;
+	nolock = fault_nolock;
 	va = rounddown2(va, PAGE_SIZE);
 	spin_lock(&p->p_vmlock);
 	/*
@@ -419,8 +416,9 @@ out:
 	return (int64_t)addr;
 }
 
-BOOTOPT_DECLARE(vm_leak_opt, "vm.leak_inject",
-                "1: leak one page per exiting process (checks the leak test)");
+static BOOTOPT_BOOL(leak_inject, "vm.leak_inject", false,
+                    "debug: leak one page per exiting process (the leak "
+                    "check must see it)");
 
 /* Exit: remove everything with one final shootdown (pm_active empty). */
 void
@@ -430,7 +428,7 @@ vm_teardown(struct proc *p)
 	struct vm_map_entry *e;
 
 	/* Fault injection: the user suite's page count must notice. */
-	if (bootopt_get_bool("vm.leak_inject", false))
+	if (leak_inject)
 		(void)vm_page_alloc();
 	batch_start(p, &b);
 	spin_lock(&p->p_vmlock);

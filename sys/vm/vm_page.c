@@ -3,8 +3,11 @@
  *
  * One struct vm_page per 4 KiB page from 0 to the top of usable RAM (holes
  * included: indexing stays a shift, and a hole costs 16 bytes a page).
- * Free pages sit on one LIFO list under a spin lock: every allocation in
- * this kernel is a single page, so there is no buddy system to keep.
+ * Free pages sit on one LIFO list under a spin lock: almost every
+ * allocation in this kernel is a single page, so there is no buddy system
+ * to keep.  The rare physically contiguous request (a 2 MiB user page in
+ * the stress suite) scans the page array for a free aligned run and
+ * unlinks it from the list in one pass: slow, and only for tests.
  *
  * Invariant: a page is on the free list iff VPF_FREE is set, and only
  * pages inside the usable ranges handed to vm_page_startup() (RAM minus
@@ -14,14 +17,13 @@
  */
 #include <vm/vm_page.h>
 
+#include <sys/param.h>
 #include <sys/spinlock.h>
 #include <sys/systm.h>
 #include <vm/pmap.h>
 #include <vm/vm_phys.h>
 
-#define PAGE_SZ 4096ull
-
-static struct vm_page *vm_page_array; /* indexed by pa / PAGE_SZ */
+static struct vm_page *vm_page_array; /* indexed by pa / PAGE_SIZE */
 static uint64_t vm_page_array_n;      /* entries */
 static struct vm_page *free_list;     /* LIFO of free pages */
 static uint64_t free_count;           /* pages on free_list */
@@ -31,15 +33,15 @@ static struct spinlock free_lock = SPINLOCK_INITIALIZER("vm_page free");
 vm_paddr_t
 vm_page_to_phys(struct vm_page *m)
 {
-	return (vm_paddr_t)(m - vm_page_array) * PAGE_SZ;
+	return (vm_paddr_t)(m - vm_page_array) * PAGE_SIZE;
 }
 
 struct vm_page *
 phys_to_vm_page(vm_paddr_t pa)
 {
-	if (pa / PAGE_SZ >= vm_page_array_n)
+	if (pa / PAGE_SIZE >= vm_page_array_n)
 		return NULL;
-	return &vm_page_array[pa / PAGE_SZ];
+	return &vm_page_array[pa / PAGE_SIZE];
 }
 
 void
@@ -52,9 +54,9 @@ vm_page_startup(struct phys_ranges *avail)
 	if (avail->pr_n == 0)
 		panic("vm: no usable memory");
 	top = avail->pr[avail->pr_n - 1].pr_end;
-	vm_page_array_n = top / PAGE_SZ;
+	vm_page_array_n = top / PAGE_SIZE;
 	bytes = vm_page_array_n * sizeof(struct vm_page);
-	array_pa = phys_ranges_steal(avail, bytes, PAGE_SZ, UINT64_MAX);
+	array_pa = phys_ranges_steal(avail, bytes, PAGE_SIZE, UINT64_MAX);
 	if (array_pa == 0)
 		panic("vm: no room for the page array (%lu KiB)",
 		      (unsigned long)(bytes >> 10));
@@ -66,8 +68,8 @@ vm_page_startup(struct phys_ranges *avail)
 		for (pa = avail->pr[i].pr_end; pa > avail->pr[i].pr_start;) {
 			struct vm_page *m;
 
-			pa -= PAGE_SZ;
-			m = &vm_page_array[pa / PAGE_SZ];
+			pa -= PAGE_SIZE;
+			m = &vm_page_array[pa / PAGE_SIZE];
 			m->pg_flags = VPF_RAM | VPF_FREE;
 			m->pg_next = free_list;
 			free_list = m;
@@ -93,10 +95,53 @@ vm_page_alloc(void)
 	}
 	spin_unlock(&free_lock);
 	if (m != NULL) {
-		m->pg_wire = 0;
-		memset(pmap_map_dmap(vm_page_to_phys(m)), 0, PAGE_SZ);
+		m->pg_ptcount = 0; /* the whole owner union */
+		memset(pmap_map_dmap(vm_page_to_phys(m)), 0, PAGE_SIZE);
 	}
 	return m;
+}
+
+struct vm_page *
+vm_page_alloc_contig(uint64_t npages, uint64_t align)
+{
+	struct vm_page **pp, *m;
+	uint64_t start, i;
+
+	if (npages == 0 || align == 0 || (align & (align - 1)) != 0)
+		return NULL;
+	spin_lock(&free_lock);
+	for (start = 0; start + npages <= vm_page_array_n;) {
+		for (i = 0; i < npages; i++)
+			if (!(vm_page_array[start + i].pg_flags & VPF_FREE))
+				break;
+		if (i == npages)
+			break;
+		start = roundup2(start + i + 1, align); /* past the hole */
+	}
+	if (start + npages > vm_page_array_n) {
+		spin_unlock(&free_lock);
+		return NULL;
+	}
+	/* One pass over the free list drops the run's pages. */
+	for (pp = &free_list; *pp != NULL;) {
+		m = *pp;
+		if ((uint64_t)(m - vm_page_array) - start < npages) {
+			*pp = m->pg_next;
+			m->pg_flags &= ~VPF_FREE;
+			m->pg_next = NULL;
+			free_count--;
+		} else {
+			pp = &m->pg_next;
+		}
+	}
+	spin_unlock(&free_lock);
+	for (i = 0; i < npages; i++) {
+		m = &vm_page_array[start + i];
+		KASSERT(!(m->pg_flags & VPF_FREE), "contig run still free");
+		m->pg_ptcount = 0;
+		memset(pmap_map_dmap(vm_page_to_phys(m)), 0, PAGE_SIZE);
+	}
+	return &vm_page_array[start];
 }
 
 void

@@ -10,9 +10,12 @@
 struct phys_ranges;
 
 struct vm_page {
-	struct vm_page *pg_next; /* free-list link */
-	uint32_t pg_flags;       /* PG_* below */
-	uint32_t pg_wire;        /* users that keep it (page tables: entries) */
+	struct vm_page *pg_next;     /* free-list link */
+	uint32_t pg_flags;           /* VPF_* below */
+	union {                      /* the owner's word; 0 when allocated */
+		uint32_t pg_ptcount; /* user page table: entries + holds */
+		uint32_t pg_kmtag;   /* kmalloc page: 'KM' tag + size class */
+	};
 };
 
 #define VPF_FREE      0x1 /* on the free list */
@@ -21,6 +24,12 @@ struct vm_page {
 
 void vm_page_startup(struct phys_ranges *avail);
 struct vm_page *vm_page_alloc(void); /* zeroed page, or NULL */
+/*
+ * npages physically contiguous zeroed pages starting at a page index that
+ * is a multiple of align (a power of two), or NULL.  Slow (scans every
+ * page); free them one by one with vm_page_free().
+ */
+struct vm_page *vm_page_alloc_contig(uint64_t npages, uint64_t align);
 void vm_page_free(struct vm_page *m);
 vm_paddr_t vm_page_to_phys(struct vm_page *m);
 struct vm_page *phys_to_vm_page(vm_paddr_t pa);

@@ -9,13 +9,13 @@
  * panic by design, so it is not tested here.
  */
 #include <sys/ktest.h>
+#include <sys/param.h>
 #include <sys/systm.h>
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
 
-#define PG           4096
 #define NDISTINCT    256 /* pages held at once by the distinctness test */
-#define WORDS_PER_PG (PG / sizeof(uint64_t))
+#define WORDS_PER_PG (PAGE_SIZE / sizeof(uint64_t))
 
 static struct vm_page *held[NDISTINCT]; /* pages the running test holds */
 
@@ -42,9 +42,9 @@ vm_alloc_zeroed_aligned(struct ktest *t)
 
 		KT_ASSERT(t, m != NULL);
 		pa = vm_page_to_phys(m);
-		KT_EXPECT_EQ(t, pa & (PG - 1), 0);
+		KT_EXPECT_EQ(t, pa & PAGE_MASK, 0);
 		KT_EXPECT_NE(t, pa, 0);
-		KT_EXPECT_EQ(t, (uint64_t)pmap_map_dmap(pa) & (PG - 1), 0);
+		KT_EXPECT_EQ(t, (uint64_t)pmap_map_dmap(pa) & PAGE_MASK, 0);
 		KT_EXPECT(t, page_is_zero(m));
 		KT_EXPECT_EQ(t, m->pg_flags & (VPF_RAM | VPF_FREE), VPF_RAM);
 		KT_EXPECT_EQ(t, (uint64_t)phys_to_vm_page(pa), (uint64_t)m);
@@ -100,7 +100,7 @@ vm_free_realloc(struct ktest *t)
 		struct vm_page *m = vm_page_alloc(), *m2;
 
 		KT_ASSERT(t, m != NULL);
-		memset(pmap_map_dmap(vm_page_to_phys(m)), 0xa5, PG);
+		memset(pmap_map_dmap(vm_page_to_phys(m)), 0xa5, PAGE_SIZE);
 		vm_page_free(m);
 		KT_EXPECT_EQ(t, m->pg_flags & VPF_FREE, VPF_FREE);
 		m2 = vm_page_alloc();
@@ -122,7 +122,7 @@ vm_counts(struct ktest *t)
 	KT_ASSERT_LE(t, f0, total);
 	KT_ASSERT_GE(t, f0, 2 * NDISTINCT);
 	/* Usable RAM is at least the kernel's minimum (boot checked). */
-	KT_EXPECT(t, total * PG >= VM_MIN_USABLE_BYTES / 2);
+	KT_EXPECT(t, total * PAGE_SIZE >= VM_MIN_USABLE_BYTES / 2);
 	for (i = 0; i < NDISTINCT; i++) {
 		held[i] = vm_page_alloc();
 		KT_ASSERT(t, held[i] != NULL);
@@ -136,6 +136,32 @@ vm_counts(struct ktest *t)
 	KT_EXPECT_EQ(t, vm_page_total_count(), total);
 }
 
+/* A 2 MiB-aligned contiguous run: aligned, zeroed, off the free list. */
+static void
+vm_alloc_contig_2m(struct ktest *t)
+{
+	uint64_t before = vm_page_free_count(), i;
+	struct vm_page *m = vm_page_alloc_contig(NPTEPG, NPTEPG);
+	vm_paddr_t pa;
+
+	KT_EXPECT(t, vm_page_alloc_contig(0, 1) == NULL);
+	KT_EXPECT(t, vm_page_alloc_contig(1, 3) == NULL); /* not a power */
+	KT_ASSERT(t, m != NULL);
+	pa = vm_page_to_phys(m);
+	KT_EXPECT_EQ(t, pa & (NPTEPG * PAGE_SIZE - 1), 0);
+	KT_EXPECT_EQ(t, vm_page_free_count(), before - NPTEPG);
+	for (i = 0; i < NPTEPG; i++) {
+		const uint64_t *p = pmap_map_dmap(pa + i * PAGE_SIZE);
+
+		KT_EXPECT_EQ(t, phys_to_vm_page(pa + i * PAGE_SIZE), m + i);
+		KT_EXPECT_EQ(t, m[i].pg_flags & VPF_FREE, 0);
+		KT_EXPECT_EQ(t, p[i % WORDS_PER_PG], 0);
+	}
+	for (i = 0; i < NPTEPG; i++)
+		vm_page_free(m + i);
+	KT_EXPECT_EQ(t, vm_page_free_count(), before);
+}
+
 KTEST_SUITE(vm_page, "vm", NULL, NULL, KTEST_CASE(vm_alloc_zeroed_aligned),
-            KTEST_CASE(vm_alloc_distinct), KTEST_CASE(vm_free_realloc),
-            KTEST_CASE(vm_counts));
+            KTEST_CASE(vm_alloc_contig_2m), KTEST_CASE(vm_alloc_distinct),
+            KTEST_CASE(vm_free_realloc), KTEST_CASE(vm_counts));

@@ -9,6 +9,10 @@
 # ThreadSanitizer instead of ASan+UBSan; "/* HTEST_CFLAGS: ... */" adds
 # flags.  Binaries are cached under build/host and rebuilt when any
 # source or header is newer.
+#
+# HTEST_PRINT_COMMANDS=1 builds and runs nothing: for each test it prints
+# "@ SOURCE..." and then the compiler and its flags, one argument a line
+# (tools/compiledb.py turns that into compile_commands.json entries).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=build/host
@@ -20,7 +24,7 @@ mkdir -p "$out/include"
 ln -sfn "$PWD/sys/cpu/x86_64/include" "$out/include/cpu"
 ln -sfn "$PWD/sys/platform/pc64/include" "$out/include/machine"
 base_flags=(-std=gnu11 -g -O1 -DKERNEL_HOST -Isys -Isys/cpu/x86_64
-	-I"$out/include" -Itest/host -Wall -Wextra -Werror -pthread)
+	-I"$out/include" -Itest/host -Wall -Wextra -Werror -Wundef -Wshadow -pthread)
 
 directive() { # directive FILE NAME: the text after "NAME:" in FILE
 	sed -n "s|.*/\* $2: \(.*\) \*/.*|\1|p" "$1" | head -n 1
@@ -28,8 +32,11 @@ directive() { # directive FILE NAME: the text after "NAME:" in FILE
 
 mapfile -t tests < <(find sys -name '*_htest.c' | sort)
 [ ${#tests[@]} -gt 0 ] || { echo "no host tests found" >&2; exit 1; }
-echo "KTAP version 1"
-echo "1..${#tests[@]}"
+print_commands=${HTEST_PRINT_COMMANDS:-}
+if [ -z "$print_commands" ]; then
+	echo "KTAP version 1"
+	echo "1..${#tests[@]}"
+fi
 # shellcheck source=test/lib/ktap.sh
 source test/lib/ktap.sh
 n=0
@@ -56,6 +63,11 @@ for t in "${tests[@]}"; do
 		sflags=(-fsanitize=address,undefined -fno-sanitize-recover=all)
 	fi
 	read -r -a cflags <<<"$(directive "$t" HTEST_CFLAGS)"
+	if [ -n "$print_commands" ]; then
+		printf '@ %s\n' "${srcs[*]}"
+		printf '%s\n' "$CC" "${base_flags[@]}" "${sflags[@]}" "${cflags[@]+"${cflags[@]}"}"
+		continue
+	fi
 	# Rebuild when any source, or any header under sys/ or test/, is newer.
 	if [ ! -x "$bin" ] || [ -n "$(find "${srcs[@]}" sys test/host -newer "$bin" -name '*.[ch]' -print -quit)" ]; then
 		if ! "$CC" "${base_flags[@]}" "${sflags[@]}" "${cflags[@]+"${cflags[@]}"}" "${srcs[@]}" -o "$bin" 2>"$bin.err"; then
@@ -86,4 +98,4 @@ for t in "${tests[@]}"; do
 		echo "not ok $n $name # $f failed (exit status $status)"
 	fi
 done
-ktap_total
+[ -n "$print_commands" ] || ktap_total

@@ -28,6 +28,7 @@ flag_begin() {
 	fi
 }
 
+# shellcheck disable=SC2034 # val and shift_by are for the caller
 need() {
 	if [[ $has_val -eq 1 ]]; then
 		shift_by=1

@@ -1,5 +1,8 @@
 # ktap.sh - the closing line "N passed, N failed[, N skipped]" that every
-# test part prints, shared by the scripts that sum parts (sourced).
+# test part prints, shared by the shell scripts that sum parts (sourced).
+# Its Python twin, test/lib/ktap.py, cleans serial logs and judges boots
+# for the runners; test/lib/ktap_test.py checks that both accept exactly
+# the same closing lines.
 #
 #   ktap_parse LINE      sets ktap_p ktap_f ktap_s from a closing line;
 #                        returns 1 (and sets nothing) for any other line

@@ -19,15 +19,8 @@
 #ifndef _PLATFORM_PC64_ACPI_H_
 #define _PLATFORM_PC64_ACPI_H_
 
+#include <machine/param.h> /* MAXCPU */
 #include <sys/types.h>
-
-/*
- * The kernel configuration normally defines MAXCPU on the compiler command
- * line; this default only serves builds (like host tests) that do not.
- */
-#ifndef MAXCPU
-#define MAXCPU 256
-#endif
 
 #define ACPI_MAX_IOAPICS    16           /* I/O APIC entries kept */
 #define ACPI_MAX_OVERRIDES  32           /* interrupt source overrides kept */

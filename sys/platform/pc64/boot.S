@@ -22,6 +22,7 @@
  */
 #define ASM_FILE
 #include <machine/asmdefs.h>
+#include <machine/param.h>
 
 	.section .multiboot2, "a"
 	.balign 8
@@ -77,7 +78,7 @@ start32:
 	orl	$(PG_V | PG_RW), %eax
 	xorl	%ecx, %ecx
 1:	movl	%eax, boot_pdpt_lo(, %ecx, 8)
-	addl	$4096, %eax
+	addl	$PAGE_SIZE, %eax
 	incl	%ecx
 	cmpl	$4, %ecx
 	jb	1b
@@ -189,7 +190,7 @@ start64_low:
 	jmp	*%rax
 
 	.section .boot.data, "aw"
-	.balign 4096
+	.balign PAGE_SIZE
 boot_pml4:	.fill	512, 8, 0
 boot_pdpt_lo:	.fill	512, 8, 0
 boot_pdpt_hi:	.fill	512, 8, 0
@@ -231,7 +232,7 @@ start64:
 	jmp	1b
 
 	.bss
-	.balign 4096
+	.balign PAGE_SIZE
 	.globl	boot_stack
 boot_stack:
 	.fill	BOOT_STACK_SIZE, 1, 0

@@ -4,7 +4,7 @@
  * needs through <sys/cpu.h>.
  *
  * cpu_fetch() reads one word like cpu_probe() (exception.S) touches one:
- * it arms gd_onfault (%gs:GD_ONFAULT_OFFSET) around the load, so a page
+ * it arms gd_onfault (struct mdglobaldata) around the load, so a page
  * or protection fault resumes at the recovery label with -1 instead of
  * panicking (trap.c).  The load is a single instruction, so an
  * invalidation IPI is taken either before or after it, never in between:
@@ -22,7 +22,7 @@
 #include <machine/md_var.h>
 
 #include <cpu/pte.h>
-#include <sys/globaldata.h>
+#include <machine/globaldata.h>
 #include <sys/thread.h>
 
 static inline void
@@ -55,7 +55,8 @@ cpu_fetch(const volatile void *va, uint64_t *valp)
 	                 "1:\tmovl $-1, %1\n"
 	                 "2:\tmovq $0, %%gs:%c3"
 	                 : "=&r"(v), "=&r"(rc)
-	                 : "r"(va), "i"(GD_ONFAULT_OFFSET)
+	                 : "r"(va),
+	                   "i"(offsetof(struct mdglobaldata, gd_onfault))
 	                 : "rax", "memory");
 	user_access_end();
 	crit_exit();
@@ -85,7 +86,8 @@ cpu_touch(const volatile void *va)
 	                 "1:\tmovl $-1, %0\n"
 	                 "2:\tmovq $0, %%gs:%c2"
 	                 : "=&r"(rc)
-	                 : "r"(va), "i"(GD_ONFAULT_OFFSET)
+	                 : "r"(va),
+	                   "i"(offsetof(struct mdglobaldata, gd_onfault))
 	                 : "rax", "memory", "cc");
 	user_access_end();
 	crit_exit();

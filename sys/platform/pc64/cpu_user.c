@@ -45,13 +45,6 @@
 #include <sys/thread.h>
 #include <vm/pmap.h>
 
-_Static_assert(__builtin_offsetof(struct globaldata, gd_user_rsp) ==
-                   GD_USER_RSP_OFFSET,
-               "asmdefs.h GD_USER_RSP_OFFSET");
-_Static_assert(__builtin_offsetof(struct globaldata, gd_rsp0) == GD_RSP0_OFFSET,
-               "asmdefs.h GD_RSP0_OFFSET");
-_Static_assert(UDATA_SEL == UDATA_SEL_ASM && UCODE_SEL == UCODE_SEL_ASM,
-               "asmdefs.h user selectors");
 _Static_assert(sizeof(struct trapframe) % 16 == 0,
                "the user frame keeps the kernel stack 16-byte aligned");
 _Static_assert(__builtin_offsetof(struct lwp, lwp_md) == 0,
@@ -59,8 +52,6 @@ _Static_assert(__builtin_offsetof(struct lwp, lwp_md) == 0,
 
 #define CR0_EM          0x00000004u /* emulate FPU: off */
 #define CR0_TS          0x00000008u /* task switched: off */
-#define CR4_SMEP        0x00100000u /* supervisor-mode execution prevention */
-#define CR4_SMAP        0x00200000u /* supervisor-mode access prevention */
 #define CPUID7_EBX_SMEP 0x00000080u
 #define CPUID7_EBX_SMAP 0x00100000u
 #define CPUID1_EDX_FXSR 0x01000000u
@@ -72,17 +63,17 @@ _Static_assert(__builtin_offsetof(struct lwp, lwp_md) == 0,
 #define PSL_RF          0x00010000u          /* resume flag */
 #define USER_RIP_MAX    0x00007ffffffff000ul /* SYSRET only below this */
 
-BOOTOPT_DECLARE(smap_off_opt, "user.smap_off",
-                "debug: leave SMEP/SMAP off (the usermode tests must fail)");
+static BOOTOPT_BOOL(
+    smap_off, "user.smap_off", false,
+    "debug: leave SMEP/SMAP off (the usermode tests must fail)");
 
 extern char syscall_entry[];
 extern char support_user_start[], support_user_end[];
 
-BOOTOPT_DECLARE(fpu_noswitch_opt, "user.fpu_noswitch",
-                "debug: do not switch FPU state (ut_threads must fail)");
-static bool fpu_noswitch; /* user.fpu_noswitch, read by cpu_user_init */
+static BOOTOPT_BOOL(fpu_noswitch, "user.fpu_noswitch", false,
+                    "debug: do not switch FPU state (ut_threads must fail)");
 
-uint8_t cpu_smap_on;             /* exception.S, support.S: STAC/CLAC */
+uint8_t cpu_smap_on;             /* exception.S, copyuser.S: STAC/CLAC */
 bool cpu_has_smep, cpu_has_smap; /* CPUID leaf 7 */
 static uint8_t fpu_initial[FPU_SAVE_SIZE] __aligned(16); /* clean state */
 
@@ -120,9 +111,9 @@ cpu_user_init(void)
 	load_cr0((rcr0() & ~(uint64_t)(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
 	cr4 = rcr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	/* Fault injection (user.smap_off=1): the usermode suite must fail. */
-	if (cpu_has_smep && !bootopt_get_bool("user.smap_off", false))
+	if (cpu_has_smep && !smap_off)
 		cr4 |= CR4_SMEP;
-	if (cpu_has_smap && !bootopt_get_bool("user.smap_off", false))
+	if (cpu_has_smap && !smap_off)
 		cr4 |= CR4_SMAP;
 	load_cr4(cr4);
 	if (cr4 & CR4_SMAP)
@@ -134,7 +125,6 @@ cpu_user_init(void)
 	wrmsr(MSR_FMASK, PSL_I | PSL_T | PSL_D | PSL_AC | PSL_NT);
 	md->gd_tss = &md->gd_prvspace->gdtpage.gp_tss;
 	if (md->mi.gd_cpuid == 0) {
-		fpu_noswitch = bootopt_get_bool("user.fpu_noswitch", false);
 		uint32_t mxcsr = 0x1f80; /* all exceptions masked */
 
 		__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
@@ -165,7 +155,7 @@ set_rsp0(struct thread *td)
 	struct mdglobaldata *md = mdcpu;
 	uint64_t top = td->td_kstack + td->td_kstack_size;
 
-	md->mi.gd_rsp0 = top;
+	md->gd_rsp0 = top;
 	md->gd_tss->tss_rsp0 = top;
 }
 
@@ -177,9 +167,9 @@ cpu_switch_md(struct thread *td, struct thread *ntd)
 	if (td->td_lwp != NULL) {
 		if (!fpu_noswitch)
 			fxsave(td->td_lwp->lwp_md.md_fpu);
-		td->td_lwp->lwp_md.md_onfault = md->mi.gd_onfault;
+		td->td_lwp->lwp_md.md_onfault = md->gd_onfault;
 	}
-	md->mi.gd_onfault = 0;
+	md->gd_onfault = 0;
 	if (ntd->td_lwp != NULL) {
 		struct mdlwp *m = &ntd->td_lwp->lwp_md;
 
@@ -187,7 +177,7 @@ cpu_switch_md(struct thread *td, struct thread *ntd)
 			fxrstor(m->md_fpu);
 		wrmsr(MSR_FSBASE, m->md_fsbase);
 		set_rsp0(ntd);
-		md->mi.gd_onfault = m->md_onfault;
+		md->gd_onfault = m->md_onfault;
 	}
 }
 
@@ -392,7 +382,7 @@ trap_user(struct trapframe *tf)
 
 /*
  * trap() for a #PF in the kernel on a user address.  Inside the copy
- * routines (support.S) it is demand paging: resolve it and retry, and
+ * routines (copyuser.S) it is demand paging: resolve it and retry, and
  * only when that fails let gd_onfault turn it into EFAULT.  Anywhere
  * else it is a kernel bug or an SMAP/SMEP violation: not handled here.
  * Returns true when the access should simply be retried.

@@ -1,10 +1,11 @@
 /*
- * exception.S - entry points for all 256 IDT vectors.
+ * exception.S - entry points for all 256 IDT vectors, the SYSCALL entry
+ * and the return to user mode.
  *
  * Each stub pushes a zero error code when the CPU does not push one (so
  * every frame has the same shape, struct trapframe in <cpu/frame.h>), then
- * the vector number, and jumps to alltraps, which saves the general
- * registers and calls trap(frame).
+ * the vector number, and jumps to alltraps (or paranoidtraps), which
+ * saves the general registers and calls trap(frame).
  *
  * The swapgs discipline.  In the kernel the GS base is this CPU's
  * globaldata; in user mode it is the user's (0: the kernel never lets
@@ -31,6 +32,7 @@
  * alltraps also builds a fake frame-pointer link (rbp -> saved rip) so a
  * backtrace taken inside trap() walks through the interrupted code.
  */
+#include "assym.h"
 #include <machine/asmdefs.h>
 
 /* CLAC when SMAP is on (CLAC is #UD on a CPU without it). */
@@ -39,6 +41,51 @@
 	je	98f
 	clac
 98:
+	.endm
+
+/* STAC when SMAP is on: allow supervisor access to user pages. */
+	.macro	SMAP_STAC
+	cmpb	$0, cpu_smap_on(%rip)
+	je	97f
+	stac
+97:
+	.endm
+
+/* Save / restore the general registers of the trap frame at %rsp. */
+	.macro	SAVE_REGS
+	movq	%rax, TF_RAX(%rsp)
+	movq	%rbx, TF_RBX(%rsp)
+	movq	%rcx, TF_RCX(%rsp)
+	movq	%rdx, TF_RDX(%rsp)
+	movq	%rsi, TF_RSI(%rsp)
+	movq	%rdi, TF_RDI(%rsp)
+	movq	%rbp, TF_RBP(%rsp)
+	movq	%r8, TF_R8(%rsp)
+	movq	%r9, TF_R9(%rsp)
+	movq	%r10, TF_R10(%rsp)
+	movq	%r11, TF_R11(%rsp)
+	movq	%r12, TF_R12(%rsp)
+	movq	%r13, TF_R13(%rsp)
+	movq	%r14, TF_R14(%rsp)
+	movq	%r15, TF_R15(%rsp)
+	.endm
+
+	.macro	RESTORE_REGS
+	movq	TF_RAX(%rsp), %rax
+	movq	TF_RBX(%rsp), %rbx
+	movq	TF_RCX(%rsp), %rcx
+	movq	TF_RDX(%rsp), %rdx
+	movq	TF_RSI(%rsp), %rsi
+	movq	TF_RDI(%rsp), %rdi
+	movq	TF_RBP(%rsp), %rbp
+	movq	TF_R8(%rsp), %r8
+	movq	TF_R9(%rsp), %r9
+	movq	TF_R10(%rsp), %r10
+	movq	TF_R11(%rsp), %r11
+	movq	TF_R12(%rsp), %r12
+	movq	TF_R13(%rsp), %r13
+	movq	TF_R14(%rsp), %r14
+	movq	TF_R15(%rsp), %r15
 	.endm
 
 /* The CPU pushes an error code for vectors 8, 10-14, 17, 21, 29, 30. */
@@ -54,14 +101,6 @@ vec\n:
 	.else
 	jmp	alltraps
 	.endif
-	.endm
-
-/* STAC when SMAP is on: allow supervisor access to user pages. */
-	.macro	SMAP_STAC
-	cmpb	$0, cpu_smap_on(%rip)
-	je	97f
-	stac
-97:
 	.endm
 
 	.text
@@ -82,30 +121,16 @@ idt_vectors_start:
 	.text
 	.balign	16
 alltraps:
-	/* [rsp] trapno, 8 err, 16 rip, 24 cs: from user mode, swapgs. */
-	testb	$3, 24(%rsp)
+	/* From user mode (the frame's CS has RPL 3): swapgs. */
+	testb	$3, (TF_CS - TF_TRAPNO)(%rsp)
 	jz	1f
 	swapgs
 1:	SMAP_CLAC
-	subq	$(15 * 8), %rsp
-	movq	%rax, 0(%rsp)
-	movq	%rbx, 8(%rsp)
-	movq	%rcx, 16(%rsp)
-	movq	%rdx, 24(%rsp)
-	movq	%rsi, 32(%rsp)
-	movq	%rdi, 40(%rsp)
-	movq	%rbp, 48(%rsp)
-	movq	%r8, 56(%rsp)
-	movq	%r9, 64(%rsp)
-	movq	%r10, 72(%rsp)
-	movq	%r11, 80(%rsp)
-	movq	%r12, 88(%rsp)
-	movq	%r13, 96(%rsp)
-	movq	%r14, 104(%rsp)
-	movq	%r15, 112(%rsp)
+	subq	$TF_TRAPNO, %rsp			/* room for the registers */
+	SAVE_REGS
 	cld
 	/* Fake frame: [rbp] = interrupted rbp, [rbp+8] = interrupted rip. */
-	pushq	(17 * 8)(%rsp)			/* tf_rip */
+	pushq	TF_RIP(%rsp)			/* tf_rip */
 	pushq	%rbp
 	movq	%rsp, %rbp
 	leaq	16(%rsp), %rdi			/* the trapframe */
@@ -117,24 +142,10 @@ alltraps:
 	cli
 	movq	%rbx, %rsp
 	addq	$16, %rsp
-	movq	0(%rsp), %rax
-	movq	8(%rsp), %rbx
-	movq	16(%rsp), %rcx
-	movq	24(%rsp), %rdx
-	movq	32(%rsp), %rsi
-	movq	40(%rsp), %rdi
-	movq	48(%rsp), %rbp
-	movq	56(%rsp), %r8
-	movq	64(%rsp), %r9
-	movq	72(%rsp), %r10
-	movq	80(%rsp), %r11
-	movq	88(%rsp), %r12
-	movq	96(%rsp), %r13
-	movq	104(%rsp), %r14
-	movq	112(%rsp), %r15
-	addq	$(17 * 8), %rsp			/* registers, trapno, err */
-	/* [rsp] rip, 8 cs: back to user mode, swapgs right before iretq. */
-	testb	$3, 8(%rsp)
+	RESTORE_REGS
+	addq	$TF_RIP, %rsp			/* registers, trapno, err */
+	/* Back to user mode: swapgs right before iretq. */
+	testb	$3, (TF_CS - TF_RIP)(%rsp)
 	jz	2f
 	swapgs
 2:	iretq
@@ -145,22 +156,8 @@ alltraps:
  */
 	.balign	16
 paranoidtraps:
-	subq	$(15 * 8), %rsp
-	movq	%rax, 0(%rsp)
-	movq	%rbx, 8(%rsp)
-	movq	%rcx, 16(%rsp)
-	movq	%rdx, 24(%rsp)
-	movq	%rsi, 32(%rsp)
-	movq	%rdi, 40(%rsp)
-	movq	%rbp, 48(%rsp)
-	movq	%r8, 56(%rsp)
-	movq	%r9, 64(%rsp)
-	movq	%r10, 72(%rsp)
-	movq	%r11, 80(%rsp)
-	movq	%r12, 88(%rsp)
-	movq	%r13, 96(%rsp)
-	movq	%r14, 104(%rsp)
-	movq	%r15, 112(%rsp)
+	subq	$TF_TRAPNO, %rsp
+	SAVE_REGS
 	cld
 	xorl	%r12d, %r12d
 	movl	$MSR_GSBASE_ASM, %ecx
@@ -170,7 +167,7 @@ paranoidtraps:
 	swapgs
 	movl	$1, %r12d
 1:	SMAP_CLAC
-	pushq	(17 * 8)(%rsp)			/* tf_rip */
+	pushq	TF_RIP(%rsp)			/* tf_rip */
 	pushq	%rbp
 	movq	%rsp, %rbp
 	leaq	16(%rsp), %rdi
@@ -183,22 +180,8 @@ paranoidtraps:
 	testl	%r12d, %r12d
 	jz	2f
 	swapgs
-2:	movq	0(%rsp), %rax
-	movq	8(%rsp), %rbx
-	movq	16(%rsp), %rcx
-	movq	24(%rsp), %rdx
-	movq	32(%rsp), %rsi
-	movq	40(%rsp), %rdi
-	movq	48(%rsp), %rbp
-	movq	56(%rsp), %r8
-	movq	64(%rsp), %r9
-	movq	72(%rsp), %r10
-	movq	80(%rsp), %r11
-	movq	88(%rsp), %r12
-	movq	96(%rsp), %r13
-	movq	104(%rsp), %r14
-	movq	112(%rsp), %r15
-	addq	$(17 * 8), %rsp
+2:	RESTORE_REGS
+	addq	$TF_RIP, %rsp
 	iretq
 
 /*
@@ -214,31 +197,17 @@ paranoidtraps:
 	.balign	16
 syscall_entry:
 	swapgs
-	movq	%rsp, %gs:GD_USER_RSP_OFFSET
-	movq	%gs:GD_RSP0_OFFSET, %rsp
-	pushq	$UDATA_SEL_ASM			/* tf_ss */
-	pushq	%gs:GD_USER_RSP_OFFSET		/* tf_rsp */
+	movq	%rsp, %gs:GD_USER_RSP
+	movq	%gs:GD_RSP0, %rsp
+	pushq	$SEL_UDATA			/* tf_ss */
+	pushq	%gs:GD_USER_RSP			/* tf_rsp */
 	pushq	%r11				/* tf_rflags */
-	pushq	$UCODE_SEL_ASM			/* tf_cs */
+	pushq	$SEL_UCODE			/* tf_cs */
 	pushq	%rcx				/* tf_rip */
 	pushq	$0				/* tf_err */
 	pushq	$T_SYSCALL			/* tf_trapno */
-	subq	$(15 * 8), %rsp
-	movq	%rax, 0(%rsp)
-	movq	%rbx, 8(%rsp)
-	movq	%rcx, 16(%rsp)
-	movq	%rdx, 24(%rsp)
-	movq	%rsi, 32(%rsp)
-	movq	%rdi, 40(%rsp)
-	movq	%rbp, 48(%rsp)
-	movq	%r8, 56(%rsp)
-	movq	%r9, 64(%rsp)
-	movq	%r10, 72(%rsp)
-	movq	%r11, 80(%rsp)
-	movq	%r12, 88(%rsp)
-	movq	%r13, 96(%rsp)
-	movq	%r14, 104(%rsp)
-	movq	%r15, 112(%rsp)
+	subq	$TF_TRAPNO, %rsp
+	SAVE_REGS
 	xorl	%ebp, %ebp			/* backtraces end here */
 	movq	%rsp, %rdi
 	sti
@@ -254,8 +223,8 @@ syscall_entry:
  * (0x7ffffffff000).  The last condition is the SYSRET #GP class of bug:
  * with a non-canonical %rcx, Intel CPUs raise #GP in ring 0 after the
  * swapgs, with the user's stack: never let that happen.  Otherwise
- * IRETQ, which restores everything (the frame was checked to be a user
- * frame: cpu_user_frame_ok()).
+ * IRETQ, which restores everything (cpu_user_frame_ok() checked that the
+ * frame is a user frame).
  */
 	.globl	cpu_user_return
 cpu_user_return:
@@ -266,41 +235,15 @@ user_return:
 	call	cpu_user_frame_ok		/* nonzero: SYSRET is exact */
 	testl	%eax, %eax
 	jz	iret_user
-	movq	0(%rsp), %rax
-	movq	8(%rsp), %rbx
-	movq	24(%rsp), %rdx
-	movq	32(%rsp), %rsi
-	movq	40(%rsp), %rdi
-	movq	48(%rsp), %rbp
-	movq	56(%rsp), %r8
-	movq	64(%rsp), %r9
-	movq	72(%rsp), %r10
-	movq	88(%rsp), %r12
-	movq	96(%rsp), %r13
-	movq	104(%rsp), %r14
-	movq	112(%rsp), %r15
-	movq	(17 * 8)(%rsp), %rcx		/* tf_rip */
-	movq	(19 * 8)(%rsp), %r11		/* tf_rflags */
-	movq	(20 * 8)(%rsp), %rsp		/* tf_rsp: NMI uses its IST */
+	RESTORE_REGS				/* %rcx, %r11 are replaced below */
+	movq	TF_RIP(%rsp), %rcx
+	movq	TF_RFLAGS(%rsp), %r11
+	movq	TF_RSP(%rsp), %rsp		/* NMIs use their IST stack */
 	swapgs
 	sysretq
 iret_user:
-	movq	0(%rsp), %rax
-	movq	8(%rsp), %rbx
-	movq	16(%rsp), %rcx
-	movq	24(%rsp), %rdx
-	movq	32(%rsp), %rsi
-	movq	40(%rsp), %rdi
-	movq	48(%rsp), %rbp
-	movq	56(%rsp), %r8
-	movq	64(%rsp), %r9
-	movq	72(%rsp), %r10
-	movq	80(%rsp), %r11
-	movq	88(%rsp), %r12
-	movq	96(%rsp), %r13
-	movq	104(%rsp), %r14
-	movq	112(%rsp), %r15
-	addq	$(17 * 8), %rsp
+	RESTORE_REGS
+	addq	$TF_RIP, %rsp
 	swapgs
 	iretq
 
@@ -309,7 +252,9 @@ iret_user:
  * Touch one word at va (read, or read and write back when write != 0).
  * Returns 0, or -1 if the access faulted: trap() sees gd_onfault set and
  * resumes at the recovery label instead of panicking.  Used by tests that
- * prove guard pages are unmapped and read-only pages are read-only.
+ * prove guard pages are unmapped and read-only pages are read-only.  The
+ * tests probe user pages of test pmaps too, so user access is open
+ * (STAC) for the access; POPFQ restores AC.
  *
  * gd_onfault is per CPU, so the probe runs with interrupts disabled: a
  * thread preempted between setting and clearing it would otherwise leave
@@ -322,17 +267,17 @@ cpu_probe:
 	pushfq
 	cli
 	leaq	1f(%rip), %rax
-	movq	%rax, %gs:8			/* gd_onfault */
-	SMAP_STAC				/* tests probe user pages too */
+	movq	%rax, %gs:GD_ONFAULT
+	SMAP_STAC
 	movq	(%rdi), %rax
 	testl	%esi, %esi
 	jz	2f
 	movq	%rax, (%rdi)
-2:	movq	$0, %gs:8
-	popfq					/* restores AC too */
+2:	movq	$0, %gs:GD_ONFAULT
+	popfq
 	xorl	%eax, %eax
 	ret
-1:	movq	$0, %gs:8
+1:	movq	$0, %gs:GD_ONFAULT
 	popfq
 	movl	$-1, %eax
 	ret

@@ -8,8 +8,25 @@
  * interrupted between them by code that sends another IPI, so IPIs are
  * sent with interrupts disabled.  x2APIC sends with one MSR write.
  *
+ * Ordering of an IPI after the stores it announces.  The IPI-queue
+ * protocol (sys/kern/lwkt_ipiq.c) needs the FIFO entry and the target's
+ * gd_ipimask bit to be globally visible before the target can take the
+ * IPI, or the target drains an empty mask, and coalescing then holds
+ * back the IPIs of later messages.  In xAPIC mode the ICR is uncached
+ * MMIO: the write is a store, and x86 keeps stores in order.  In x2APIC
+ * mode the ICR is an MSR, and the SDM (vol. 3A, "x2APIC register
+ * access": WRMSR to the x2APIC MSRs is not serializing) asks for
+ * MFENCE; LFENCE before it: MFENCE waits until every earlier store is
+ * globally visible, LFENCE keeps the WRMSR from executing before the
+ * MFENCE has completed.  lapic_ipi_raw() does that before every x2APIC
+ * ICR write.  No emulator here can show the reordering (TCG has no
+ * x2APIC, Bochs executes in order), so this rests on the SDM's rule;
+ * the tick's safety drain (lapic_timer_intr) bounds what any lost
+ * wakeup can cost to one tick.
+ *
  * Each CPU's timer runs periodically at lapic_timer_hz with a count the
- * boot CPU calibrated against the TSC; the tick calls lapic_timer_hook.
+ * boot CPU calibrated against the TSC; the tick calls lapic_timer_hook,
+ * then the IPI queues' safety drain (lwkt_ipiq_tick).
  */
 #include <machine/apic.h>
 
@@ -19,6 +36,7 @@
 #include <machine/intr.h>
 #include <sys/bootopt.h>
 #include <sys/clock.h>
+#include <sys/lwkt_ipiq.h>
 #include <sys/systm.h>
 #include <vm/vm_kern.h>
 
@@ -81,6 +99,8 @@ lapic_ipi_raw(uint32_t dest, uint32_t icrlo)
 	uint64_t flags = intr_disable();
 
 	if (lapic_x2apic) {
+		/* Earlier stores visible first: see the header. */
+		__asm__ volatile("mfence; lfence" ::: "memory");
 		wrmsr(MSR_X2APIC_BASE + (LAPIC_ICR_LO >> 4),
 		      ((uint64_t)dest << 32) | icrlo);
 	} else {
@@ -114,11 +134,11 @@ lapic_ipi_all_but_self(int vector)
 static void
 lapic_timer_intr(struct trapframe *tf)
 {
-	(void)tf;
 	mycpu->gd_cnt.pc_timer_intr++;
 	lapic_eoi();
 	if (lapic_timer_hook != NULL)
 		lapic_timer_hook();
+	lwkt_ipiq_tick(tf); /* a lost IPI costs at most one tick */
 }
 
 static void
@@ -154,7 +174,7 @@ lapic_setup_bsp(vm_paddr_t lapic_pa)
 	lapic_x2apic = (r[2] & CPUID1_ECX_X2APIC) != 0 &&
 	               !(mode != NULL && strcmp(mode, "xapic") == 0);
 	if (!lapic_x2apic)
-		lapic_mmio = pmap_mapdev(lapic_pa, 4096);
+		lapic_mmio = pmap_mapdev(lapic_pa, PAGE_SIZE);
 	intr_register(LAPIC_TIMER_VECTOR, lapic_timer_intr);
 	intr_register(LAPIC_SPURIOUS_VECTOR, lapic_spurious_intr);
 	intr_register(LAPIC_ERROR_VECTOR, lapic_error_intr);

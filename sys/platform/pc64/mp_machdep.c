@@ -31,6 +31,7 @@
 #include <machine/intr.h>
 #include <machine/pmap.h>
 #include <machine/pmap_inval.h>
+#include <machine/tlbsan.h>
 #include <machine/vmparam.h>
 #include <platform/pc64/acpi.h>
 #include <sys/bootopt.h>
@@ -44,7 +45,7 @@
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
 
-BOOTOPT_DECLARE(smp_max, "smp.max", "use at most N CPUs (1..MAXCPU)");
+static BOOTOPT_INT(smp_max, "smp.max", MAXCPU, 1, MAXCPU, "use at most N CPUs");
 
 #define AP_TIMEOUT_MS 2000 /* per AP, generous for a loaded TCG host */
 
@@ -351,6 +352,24 @@ cpu_idle_halt(void)
 	cpu_enable_intr();
 }
 
+/*
+ * Stop this CPU for good: a panicking CPU parks the others here.  With
+ * interrupts off only NMI, INIT or SMI can end hlt, so loop.
+ */
+void
+cpu_halt_forever(void)
+{
+	cpu_disable_intr();
+	for (;;)
+		halt();
+}
+
+uint32_t
+cpu_hwid(int cpuid)
+{
+	return cpu_apicid[cpuid];
+}
+
 /* The 8259 PICs: remap them away from the exception vectors and mask. */
 static void
 pic_disable(void)
@@ -415,7 +434,7 @@ ap_gd_init(int cpu, uint32_t apicid)
 	pmap_prvspace_init(cpu);
 	gd->mi.gd_self = &gd->mi;
 	gd->mi.gd_cpuid = cpu;
-	gd->mi.gd_apicid = apicid;
+	gd->gd_apicid = apicid;
 	gd->gd_prvspace = ps;
 	gd->gd_tsc_freq = tsc_freq;
 	for (i = 0; i < NCMAP; i++)
@@ -501,6 +520,9 @@ cpu_mp_start(void)
 	vm_paddr_t tramp_cr3;
 
 	pic_disable();
+#ifdef TLBSAN
+	tlbsan_init(); /* before any AP can cache a translation */
+#endif
 	tsc_calibrate();
 	if (bootinfo.bi_rsdp_len == 0 ||
 	    acpi_parse(bootinfo.bi_rsdp, bootinfo.bi_rsdp_len, acpi_map_dmap,
@@ -514,8 +536,8 @@ cpu_mp_start(void)
 	lapic_setup_bsp(lapic_pa);
 	lapic_init();
 	lapic_timer_calibrate();
-	mycpu->gd_apicid = lapic_id();
-	cpu_apicid[0] = mycpu->gd_apicid;
+	mdcpu->gd_apicid = lapic_id();
+	cpu_apicid[0] = mdcpu->gd_apicid;
 	cpumask_set(&smp_active_mask, 0);
 	intr_register(IPI_VECTOR_IPIQ, ipiq_vector);
 	intr_register(IPI_VECTOR_STOP, stop_vector);
@@ -523,7 +545,7 @@ cpu_mp_start(void)
 	cpu_stop_others_hook = stop_others;
 	cons_set_smp(true);
 
-	max = bootopt_get_u64("smp.max", MAXCPU, 1, MAXCPU);
+	max = smp_max;
 	want = acpi.ncpus > 0 ? (int)acpi.ncpus : 1;
 	if (acpi.ncpus_dropped_maxcpu)
 		kprintf("mp: warning: %d CPUs beyond MAXCPU=%d are not used\n",
@@ -584,9 +606,9 @@ ap_init(void)
 	cpu_user_init();
 	lapic_init();
 	gd->mi.gd_stage = 6;
-	if (lapic_id() != gd->mi.gd_apicid)
+	if (lapic_id() != gd->gd_apicid)
 		kprintf("mp: warning: cpu %d expected APIC ID %u, has %u\n",
-		        gd->mi.gd_cpuid, gd->mi.gd_apicid, lapic_id());
+		        gd->mi.gd_cpuid, gd->gd_apicid, lapic_id());
 	gd->mi.gd_stage = 7;
 	__atomic_store_n(&gd->mi.gd_online, 1, __ATOMIC_RELEASE);
 	/*

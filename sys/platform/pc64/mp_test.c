@@ -9,6 +9,7 @@
 #include <machine/globaldata.h>
 #include <machine/md_var.h>
 #include <machine/pmap.h>
+#include <sys/cpu.h>
 #include <sys/cpumask.h>
 #include <sys/ktest.h>
 #include <sys/lwkt_ipiq.h>
@@ -45,8 +46,7 @@ smp_all_online(struct ktest *t)
 	for (i = 0; i < ncpus; i++) {
 		KT_EXPECT_EQ(t, globaldata_find(i)->gd_online || i == 0, 1);
 		KT_EXPECT_EQ(t, globaldata_find(i)->gd_cpuid, i);
-		KT_EXPECT_EQ(
-		    t, cpu_apicid_to_cpuid(globaldata_find(i)->gd_apicid), i);
+		KT_EXPECT_EQ(t, cpu_apicid_to_cpuid(cpu_hwid(i)), i);
 	}
 	kprintf("    # %d CPUs online\n", ncpus);
 }

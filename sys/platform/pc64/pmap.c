@@ -1,5 +1,6 @@
 /*
- * pmap.c - page tables: the kernel's, and user address spaces.
+ * pmap.c - the kernel pmap: bootstrap, kernel mappings (kenter, qenter,
+ * kpromote), page-table walks, and pmap_mp_init().
  *
  * pmap_bootstrap() replaces the temporary boot page tables with the
  * kernel's own, built once and then shared by every CPU:
@@ -22,20 +23,14 @@
  * no CPU ever needs to be told about a new kernel PML4 entry.  There is
  * no identity map: a NULL dereference faults.
  *
- * User pmaps (PML4 slots 0-255) need no global lock.  A page-table page
- * counts valid entries plus transient holds in its vm_page's pg_wire;
- * the per-pmap spin lock pm_ptlock covers only the decisions about a
- * page-table page's life: linking a new one, taking a hold (every walker
- * that will touch a page's entries holds it), and unlinking an empty one
- * (count 0, under the lock, so no hold can be in progress).  An unlinked
- * page goes on the caller's invalidation batch and is freed only after
- * every CPU has acknowledged the shootdown (pmap_inval.c), because other
- * CPUs' page walks may still use it until then.  Leaf entries are
- * changed with atomic xchg (remove, enter) or a cmpxchg loop (protect)
- * outside the lock, so A/D bits another CPU's page walk sets at the same
- * time are never lost.  A thread's address space is its td_pmap; the
- * switch path calls pmap_activate(), whose pm_active protocol is argued
- * in pmap_inval.c.
+ * User pmaps live in pmap_user.c, the per-CPU windows in pmap_window.c,
+ * shootdowns in pmap_inval.c, the pmap message service in
+ * sys/vm/pmap_msg.c.  Kernel PTEs are changed atomically (xchg to
+ * remove, a cmpxchg loop to enter) and every replaced or removed
+ * translation, 4K or 2 MiB, goes through the shootdown protocol
+ * (pmap_inval.c): the kernel pmap is active on every CPU.  A page-table
+ * page retired by a promotion is freed only after every CPU has
+ * acknowledged that shootdown.
  *
  * Until pmap_bootstrap() switches CR3, page-table pages are reached
  * through the boot map of the first 1 GiB at KERNBASE, so the boot
@@ -49,15 +44,12 @@
 #include <machine/globaldata.h>
 #include <machine/md_var.h>
 #include <machine/pmap_inval.h>
+#include <machine/pmap_var.h>
 #include <machine/vmparam.h>
-#include <sys/clock.h>
-#include <sys/lwkt_ipiq.h>
-#include <sys/malloc.h>
-#include <sys/msgport.h>
 #include <sys/spinlock.h>
 #include <sys/systm.h>
-#include <sys/thread.h>
 #include <vm/pmap.h>
+#include <vm/pmap_msg.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
 
@@ -167,55 +159,35 @@ pmap_kpte(vm_offset_t va)
 	return kpte_lookup(va, false);
 }
 
-static void
-count_invlpg(vm_offset_t va)
-{
-	invlpg(va);
-	mycpu->gd_cnt.pc_invlpg++;
-}
-
-/* The PTE bits a VM_PROT_* / PMAP_NOCACHE combination asks for. */
-static pt_entry_t
-prot_bits(int prot)
-{
-	pt_entry_t bits = 0;
-
-	if (prot & VM_PROT_WRITE)
-		bits |= PG_RW;
-	if ((prot & VM_PROT_EXECUTE) == 0)
-		bits |= pg_nx;
-	if (prot & PMAP_NOCACHE)
-		bits |= PG_PCD | PG_PWT;
-	return bits;
-}
-
 /* Kernel mappings are global: the same in every address space. */
 static pt_entry_t
 kernel_pte(vm_paddr_t pa, int prot)
 {
-	return (pa & PG_FRAME) | PG_V | pg_g | prot_bits(prot);
+	return (pa & PG_FRAME) | PG_V | pg_g | pmap_prot_bits(prot);
 }
 
-/* Does replacing old by new need a shootdown?  (A/D do not count.) */
-static bool
-pte_needs_inval(pt_entry_t old, pt_entry_t new)
-{
-	return (old & PG_V) != 0 && ((old ^ new) & ~(PG_A | PG_M)) != 0;
-}
-
-/* Set one kernel PTE; queue the old translation on b if there was one. */
+/*
+ * Set one kernel PTE; queue the old translation on b if it changes.  A
+ * cmpxchg loop, so A/D bits a page walk sets meanwhile are seen: when the
+ * frame stays the same they carry over (pmap_pte_keep_ad()).
+ */
 static void
 kenter_batch(vm_offset_t va, vm_paddr_t pa, int prot,
              struct pmap_inval_batch *b)
 {
 	pt_entry_t *pte = kpte_lookup(va, true);
-	pt_entry_t npte = kernel_pte(pa, prot), opte;
+	pt_entry_t npte = kernel_pte(pa, prot), opte, new;
 
 	if (pte == NULL)
 		panic("pmap_kenter: %#lx is not in a 4K-mapped kernel region",
 		      va);
-	opte = __atomic_exchange_n(pte, npte, __ATOMIC_SEQ_CST);
-	if (pte_needs_inval(opte, npte))
+	opte = __atomic_load_n(pte, __ATOMIC_SEQ_CST);
+	do {
+		new = pmap_pte_keep_ad(opte, npte);
+	} while (!__atomic_compare_exchange_n(
+	    pte, &opte, new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	pmap_san_change(&kernel_pmap_store, va, TLBSAN_PT, opte, new, b);
+	if (pmap_pte_needs_inval(opte, new))
 		pmap_inval_add(b, va, va + PAGE_SIZE);
 }
 
@@ -233,13 +205,16 @@ pmap_kenter(vm_offset_t va, vm_paddr_t pa, int prot)
 	pmap_inval_batch_wait(&b);
 }
 
-static void
-kremove_batch(vm_offset_t va, struct pmap_inval_batch *b)
+void
+pmap_kremove_batch(vm_offset_t va, struct pmap_inval_batch *b)
 {
-	pt_entry_t *pte = kpte_lookup(va, false);
+	pt_entry_t *pte = kpte_lookup(va, false), old;
 
-	if (pte != NULL &&
-	    (__atomic_exchange_n(pte, 0, __ATOMIC_SEQ_CST) & PG_V))
+	if (pte == NULL)
+		return;
+	old = __atomic_exchange_n(pte, 0, __ATOMIC_SEQ_CST);
+	pmap_san_change(&kernel_pmap_store, va, TLBSAN_PT, old, 0, b);
+	if (old & PG_V)
 		pmap_inval_add(b, va, va + PAGE_SIZE);
 }
 
@@ -253,7 +228,7 @@ pmap_kremove(vm_offset_t va)
 	struct pmap_inval_batch b;
 
 	pmap_inval_batch_init(&b, &kernel_pmap_store);
-	kremove_batch(va, &b);
+	pmap_kremove_batch(va, &b);
 	pmap_inval_batch_wait(&b);
 }
 
@@ -280,7 +255,7 @@ pmap_qremove(vm_offset_t va, int n)
 
 	pmap_inval_batch_init(&b, &kernel_pmap_store);
 	for (i = 0; i < n; i++)
-		kremove_batch(va + (vm_offset_t)i * PAGE_SIZE, &b);
+		pmap_kremove_batch(va + (vm_offset_t)i * PAGE_SIZE, &b);
 	pmap_inval_batch_wait(&b);
 }
 
@@ -349,12 +324,23 @@ pmap_print_walk(vm_offset_t va, const struct pmap_walk *w)
  * Replace the PT page under the 2 MiB-aligned va by one 2 MiB mapping,
  * when its 512 PTEs map physically contiguous, 2 MiB-aligned memory with
  * identical permissions.  Returns 0 on success, -1 when not possible.
- * Callers use it on kernel mappings no other CPU is using concurrently.
+ * Callers use it on kernel mappings no other CPU is changing
+ * concurrently; other CPUs may read through them meanwhile.
+ *
+ * Every CPU may hold 4K TLB entries of the range and a paging-structure
+ * cache entry for the PDE that pointed at the PT page, and its page
+ * walks may still read the PT page until it has flushed.  So the whole
+ * 2 MiB goes through the shootdown protocol (every CPU), and the PT page
+ * is freed only when the batch's wait has seen every acknowledgement.
+ * Before the page allocator is up (boot, one CPU) the flush is local and
+ * the page goes back to the boot ranges after it.  The PDE keeps the A/D
+ * bits the 512 PTEs had.
  */
 int
 pmap_kpromote(vm_offset_t va)
 {
-	pt_entry_t *pdpt, *pd, *pt, first, flags;
+	pt_entry_t *pdpt, *pd, *pt, first, flags, ad, old;
+	struct pmap_inval_batch b;
 	vm_paddr_t ptpa;
 	int i;
 
@@ -370,20 +356,31 @@ pmap_kpromote(vm_offset_t va)
 	flags = first & ~(PG_FRAME | PG_A | PG_M);
 	if ((first & PG_V) == 0 || (first & PG_FRAME & (NBPDR - 1)) != 0)
 		return -1;
+	ad = first & (PG_A | PG_M);
 	for (i = 1; i < NPTEPG; i++) {
 		if ((pt[i] & ~(PG_FRAME | PG_A | PG_M)) != flags ||
 		    (pt[i] & PG_FRAME) != (first & PG_FRAME) + i * PAGE_SIZE)
 			return -1;
+		ad |= pt[i] & (PG_A | PG_M);
 	}
-	__atomic_store_n(&pd[pd_index(va)], (first & PG_FRAME) | flags | PG_PS,
-	                 __ATOMIC_SEQ_CST);
-	/* Drop the 4K translations and the cached PDE pointing at pt. */
-	for (i = 0; i < NPTEPG; i++)
-		invlpg(va + i * PAGE_SIZE);
+	pmap_inval_batch_init(&b, &kernel_pmap_store);
+	old = __atomic_exchange_n(&pd[pd_index(va)],
+	                          (first & PG_FRAME) | flags | ad | PG_PS,
+	                          __ATOMIC_SEQ_CST);
+	/*
+	 * The PDE of va went from a table (ptpa) to a 2 MiB leaf; every
+	 * CPU's 4K entries of [va, va + 2M) and its cached PDE are stale
+	 * until b's wait returns, and ptpa may be walked by any CPU until
+	 * then: the sanitizer records the table and every entry it held.
+	 */
+	pmap_san_change(&kernel_pmap_store, va, TLBSAN_PD, old,
+	                pd[pd_index(va)], &b);
+	pmap_inval_add(&b, va, va + NBPDR);
+	if (boot_avail == NULL)
+		pmap_inval_defer_page(&b, phys_to_vm_page(ptpa));
+	pmap_inval_batch_wait(&b);
 	if (boot_avail != NULL)
 		phys_ranges_add(boot_avail, ptpa, PAGE_SIZE);
-	else
-		vm_page_free(phys_to_vm_page(ptpa));
 	return 0;
 }
 
@@ -392,11 +389,15 @@ pmap_kpromote(vm_offset_t va)
  * already gone) and shoot it down on every CPU, like pmap_kremove().
  * Returns 0, or -1 when va is not a 2 MiB-mapped KVA address.  Only KVA
  * is accepted so the kernel image's promoted chunks can never be removed.
+ * The whole 2 MiB is invalidated, not just its first page: a CPU may
+ * hold the translation as several smaller TLB entries (the architecture
+ * allows it), or 4K entries from before the promotion.
  */
 int
 pmap_kremove_2m(vm_offset_t va)
 {
-	pt_entry_t *pdpt, *pd;
+	struct pmap_inval_batch b;
+	pt_entry_t *pdpt, *pd, old;
 
 	if ((va & (NBPDR - 1)) != 0 || va < KVA_MIN_ADDRESS ||
 	    va >= KVA_MAX_ADDRESS)
@@ -405,15 +406,12 @@ pmap_kremove_2m(vm_offset_t va)
 	pd = pt_va(pdpt[pdp_index(va)] & PG_FRAME);
 	if ((pd[pd_index(va)] & (PG_V | PG_PS)) != (PG_V | PG_PS))
 		return -1;
-	__atomic_store_n(&pd[pd_index(va)], 0, __ATOMIC_SEQ_CST);
-	{
-		struct pmap_inval_batch b;
-
-		/* One invlpg drops the whole 2 MiB entry. */
-		pmap_inval_batch_init(&b, &kernel_pmap_store);
-		pmap_inval_add(&b, va, va + PAGE_SIZE);
-		pmap_inval_batch_wait(&b);
-	}
+	pmap_inval_batch_init(&b, &kernel_pmap_store);
+	old = __atomic_exchange_n(&pd[pd_index(va)], 0, __ATOMIC_SEQ_CST);
+	/* Every CPU's entries for [va, va + 2M) are stale until b's wait. */
+	pmap_san_change(&kernel_pmap_store, va, TLBSAN_PD, old, 0, &b);
+	pmap_inval_add(&b, va, va + NBPDR);
+	pmap_inval_batch_wait(&b);
 	return 0;
 }
 
@@ -436,6 +434,7 @@ pmap_bootstrap(struct phys_ranges *avail, vm_paddr_t max_ram)
 	uint64_t gb, i;
 
 	boot_avail = avail;
+	pmap_bug_init(); /* pmap.bug=: before the first shootdown */
 	pg_nx = cpu_has_nx ? PG_NX : 0;
 	pg_g = cpu_has_pge ? PG_G : 0;
 	kernel_pml4_pa = pt_page_alloc();
@@ -522,718 +521,33 @@ pmap_prvspace_init(int cpuid)
 	}
 }
 
-/*
- * Per-CPU temporary mapping windows (CADDR1..3 in the privatespace).
- *
- * Only the owning CPU ever maps or reads its windows, and it does so with
- * interrupts disabled, so nothing else can observe or change them in
- * between: a local invlpg before each use is all the TLB maintenance they
- * need, and they never cause an IPI.  That is the point of giving every
- * CPU its own windows inside the shared kernel slot.
- */
-static void *
-cmap_enter(int idx, vm_paddr_t pa)
-{
-	struct mdglobaldata *gd = mdcpu;
-	void *va = gd->gd_prvspace->CADDR[idx];
-
-	__atomic_store_n(gd->gd_cmap_pte[idx],
-	                 (pa & PG_FRAME) | PG_V | PG_RW | pg_nx,
-	                 __ATOMIC_RELAXED);
-	count_invlpg((vm_offset_t)va);
-	gd->mi.gd_cnt.pc_cmap_use++;
-	return va;
-}
-
-static void
-cmap_remove(int idx)
-{
-	__atomic_store_n(mdcpu->gd_cmap_pte[idx], 0, __ATOMIC_RELAXED);
-}
-
-void
-pmap_zero_page(vm_paddr_t pa)
-{
-	uint64_t flags = intr_disable();
-
-	memset(cmap_enter(0, pa), 0, PAGE_SIZE);
-	cmap_remove(0);
-	intr_restore(flags);
-}
-
-void
-pmap_copy_page(vm_paddr_t src, vm_paddr_t dst)
-{
-	uint64_t flags = intr_disable();
-
-	memcpy(cmap_enter(1, dst), cmap_enter(0, src), PAGE_SIZE);
-	cmap_remove(0);
-	cmap_remove(1);
-	intr_restore(flags);
-}
-
-/*
- * User address spaces.
- *
- * Levels: 4 is the PML4, 3 a PDP page, 2 a PD page, 1 a PT page.  The
- * PML4 is not counted (it lives as long as the pmap); every other table
- * page counts its valid entries plus holds in pg_wire.
- */
-#define LK_NOMEM (-1) /* upt_lookup: out of memory */
-#define LK_LARGE (-2) /* upt_lookup: a 2 MiB mapping is in the way */
-
-static unsigned
-lvl_index(vm_offset_t va, int lvl)
-{
-	return (va >> (PAGE_SHIFT + 9 * (lvl - 1))) & 511;
-}
-
-/* Bytes one table page at level lvl covers. */
-static uint64_t
-lvl_span(int lvl)
-{
-	return 1ul << (PAGE_SHIFT + 9 * lvl);
-}
-
-static struct vm_page *
-table_page(pt_entry_t *table)
-{
-	return phys_to_vm_page(DMAP_TO_PHYS((vm_offset_t)table));
-}
-
-static pt_entry_t *
-entry_table(pt_entry_t e)
-{
-	return (pt_entry_t *)PHYS_TO_DMAP(e & PG_FRAME);
-}
-
-/*
- * With pm_ptlock held: the table at level lvl that covers va, linking
- * missing tables when alloc.  NULL with *why = LK_NOMEM, LK_LARGE, or
- * the level (4..lvl+1) whose entry was missing, so a walker can skip the
- * empty span.
- */
-static pt_entry_t *
-upt_lookup_locked(struct pmap *pm, vm_offset_t va, int lvl, bool alloc,
-                  int *why)
-{
-	pt_entry_t *table = pm->pm_pml4;
-	int l = 4;
-
-	while (l > lvl) {
-		pt_entry_t *ep = &table[lvl_index(va, l)];
-		pt_entry_t e = __atomic_load_n(ep, __ATOMIC_ACQUIRE), ne;
-		struct vm_page *m;
-
-		if (e & PG_V) {
-			if (e & PG_PS) {
-				*why = LK_LARGE;
-				return NULL;
-			}
-			table = entry_table(e);
-			l--;
-			continue;
-		}
-		if (!alloc) {
-			*why = l;
-			return NULL;
-		}
-		m = vm_page_alloc(); /* zeroed */
-		if (m == NULL) {
-			*why = LK_NOMEM;
-			return NULL;
-		}
-		m->pg_flags |= VPF_PAGETABLE;
-		m->pg_wire = 0;
-		ne = vm_page_to_phys(m) | PG_V | PG_RW | PG_U;
-		/* Only a 2 MiB enter (no lock) can race here: re-read. */
-		if (!__atomic_compare_exchange_n(ep, &e, ne, false,
-		                                 __ATOMIC_SEQ_CST,
-		                                 __ATOMIC_SEQ_CST)) {
-			vm_page_free(m);
-			continue;
-		}
-		if (l < 4)
-			__atomic_fetch_add(&table_page(table)->pg_wire, 1,
-			                   __ATOMIC_SEQ_CST);
-		pm->pm_ptpages++;
-		table = entry_table(ne);
-		l--;
-	}
-	return table;
-}
-
-/* The level-lvl table covering va, with a hold on it; NULL as above. */
-static pt_entry_t *
-pt_hold(struct pmap *pm, vm_offset_t va, int lvl, bool alloc, int *why)
-{
-	pt_entry_t *t;
-
-	spin_lock(&pm->pm_ptlock);
-	t = upt_lookup_locked(pm, va, lvl, alloc, why);
-	if (t != NULL)
-		__atomic_fetch_add(&table_page(t)->pg_wire, 1,
-		                   __ATOMIC_SEQ_CST);
-	spin_unlock(&pm->pm_ptlock);
-	return t;
-}
-
-/*
- * Unlink empty tables, from level lvl upwards, onto b's deferred-free
- * list.  A page is unlinked only if, under the lock, its count is 0 and
- * its parent entry still points at it (another CPU may have reaped it
- * first).  A page of its span goes on b, so the targets' INVLPG also
- * drops the cached upper-level entries that pointed at it.
- */
-static void
-pt_reap(struct pmap *pm, vm_offset_t va, int lvl, pt_entry_t *t,
-        struct pmap_inval_batch *b)
-{
-	spin_lock(&pm->pm_ptlock);
-	while (lvl < 4) {
-		struct vm_page *m = table_page(t);
-		pt_entry_t *parent, *ep;
-		vm_offset_t base;
-		int why;
-
-		if (__atomic_load_n(&m->pg_wire, __ATOMIC_SEQ_CST) != 0)
-			break;
-		parent = upt_lookup_locked(pm, va, lvl + 1, false, &why);
-		if (parent == NULL)
-			break;
-		ep = &parent[lvl_index(va, lvl + 1)];
-		if ((*ep & PG_V) == 0 ||
-		    (*ep & PG_FRAME) != DMAP_TO_PHYS((vm_offset_t)t))
-			break;
-		__atomic_store_n(ep, 0, __ATOMIC_SEQ_CST);
-		pm->pm_ptpages--;
-		pmap_inval_defer_page(b, m);
-		base = rounddown2(va, lvl_span(lvl));
-		pmap_inval_add(b, base, base + PAGE_SIZE);
-		if (lvl + 1 == 4 ||
-		    __atomic_sub_fetch(&table_page(parent)->pg_wire, 1,
-		                       __ATOMIC_SEQ_CST) != 0)
-			break;
-		t = parent;
-		lvl++;
-	}
-	spin_unlock(&pm->pm_ptlock);
-}
-
-static void
-pt_unhold(struct pmap *pm, vm_offset_t va, int lvl, pt_entry_t *t,
-          struct pmap_inval_batch *b)
-{
-	if (__atomic_sub_fetch(&table_page(t)->pg_wire, 1, __ATOMIC_SEQ_CST) ==
-	    0)
-		pt_reap(pm, va, lvl, t, b);
-}
-
-/* An entry left the table: its count drops (a hold keeps it >= 1). */
-static void
-pt_entry_gone(pt_entry_t *t)
-{
-	__atomic_fetch_sub(&table_page(t)->pg_wire, 1, __ATOMIC_SEQ_CST);
-}
-
-/* User mappings are never global: a CR3 load must drop them. */
-static pt_entry_t
-user_pte(vm_paddr_t pa, int prot)
-{
-	return (pa & PG_FRAME) | PG_V | PG_U | prot_bits(prot);
-}
-
-static void
-record_old(struct pmap_inval_batch *b, pt_entry_t old)
-{
-	b->ib_nchanged++;
-	if (old & PG_M)
-		b->ib_nmod++;
-	if (old & PG_A)
-		b->ib_nref++;
-}
-
-struct pmap *
-pmap_create(void)
-{
-	struct pmap *pm = kmalloc(sizeof(*pm), M_ZERO | M_NULLOK);
-	struct vm_page *m;
-
-	if (pm == NULL)
-		return NULL;
-	m = vm_page_alloc();
-	if (m == NULL) {
-		kfree(pm);
-		return NULL;
-	}
-	m->pg_flags |= VPF_PAGETABLE;
-	pm->pm_pml4_pa = vm_page_to_phys(m);
-	pm->pm_pml4 = (pt_entry_t *)PHYS_TO_DMAP(pm->pm_pml4_pa);
-	pm->pm_ptlock = (struct spinlock)SPINLOCK_INITIALIZER("pmap");
-	/* Valid forever: these two entries never change (header). */
-	pm->pm_pml4[KPML4_DMAP] = kpml4[KPML4_DMAP];
-	pm->pm_pml4[KPML4_KERNEL] = kpml4[KPML4_KERNEL];
-	return pm;
-}
-
-/* Free every table below entry table[i] at level lvl (pmap inactive). */
-static void
-free_tables(pt_entry_t *table, int lvl)
-{
-	int i;
-
-	for (i = 0; i < NPTEPG; i++) {
-		pt_entry_t e = table[i];
-
-		if ((e & PG_V) == 0 || (e & PG_PS) || lvl == 1)
-			continue;
-		free_tables(entry_table(e), lvl - 1);
-		vm_page_free(phys_to_vm_page(e & PG_FRAME));
-	}
-}
-
-void
-pmap_destroy(struct pmap *pm)
-{
-	uint64_t start = nanouptime();
-	bool warned = false;
-	int i;
-
-	KASSERT(!pm->pm_is_kernel, "pmap_destroy: the kernel pmap");
-	/* A thread that just stopped using it may still be switching out. */
-	while (!cpumask_isempty(&pm->pm_active)) {
-		uint64_t waited = nanouptime() - start;
-
-		lwkt_process_ipiq();
-		cpu_pause();
-		if (waited > 10 * NS_PER_S)
-			panic("pmap_destroy: pmap %p still active", pm);
-		if (waited > NS_PER_S && !warned) {
-			char buf[64];
-
-			cpumask_snprintf(buf, sizeof(buf), &pm->pm_active);
-			kprintf("pmap: warning: destroying pmap %p: cpus %s "
-			        "still run on it after 1 s\n",
-			        pm, buf);
-			warned = true;
-		}
-	}
-	pmap_remove(pm, 0, VM_MAX_USER_ADDRESS);
-	/*
-	 * Tables an enter linked but never filled (it ran out of memory)
-	 * were not reaped.  No CPU runs on the pmap and its last shootdown
-	 * has completed, so they can go straight back.
-	 */
-	for (i = 0; i < NPTEPG / 2; i++) {
-		pt_entry_t e = pm->pm_pml4[i];
-
-		if ((e & PG_V) == 0)
-			continue;
-		free_tables(entry_table(e), 3);
-		vm_page_free(phys_to_vm_page(e & PG_FRAME));
-	}
-	vm_page_free(phys_to_vm_page(pm->pm_pml4_pa));
-	kfree(pm);
-}
-
-int
-pmap_enter(struct pmap *pm, vm_offset_t va, vm_paddr_t pa, int prot, int flags)
-{
-	struct pmap_inval_batch b;
-	pt_entry_t npte = user_pte(pa, prot), old, *t;
-	int why;
-
-	if (pm->pm_is_kernel) {
-		if (flags & PMAP_ENTER_2M)
-			return -1;
-		pmap_kenter(va, pa, prot);
-		return 0;
-	}
-	KASSERT(va < VM_MAX_USER_ADDRESS && (va & PAGE_MASK) == 0,
-	        "pmap_enter: bad user address");
-	pmap_inval_batch_init(&b, pm);
-	if (flags & PMAP_ENTER_2M) {
-		pt_entry_t *pdep;
-
-		if ((va & (NBPDR - 1)) != 0 || (pa & (NBPDR - 1)) != 0)
-			return -1;
-		t = pt_hold(pm, va, 2, true, &why);
-		if (t == NULL)
-			return -1;
-		pdep = &t[pd_index(va)];
-		npte |= PG_PS;
-		old = __atomic_load_n(pdep, __ATOMIC_SEQ_CST);
-		do {
-			if ((old & PG_V) && !(old & PG_PS)) {
-				/* A PT page is there: no demotion/promotion. */
-				pt_unhold(pm, va, 2, t, &b);
-				pmap_inval_batch_wait(&b);
-				return -1;
-			}
-		} while (!__atomic_compare_exchange_n(pdep, &old, npte, false,
-		                                      __ATOMIC_SEQ_CST,
-		                                      __ATOMIC_SEQ_CST));
-		if (old & PG_V) {
-			if (pte_needs_inval(old, npte))
-				pmap_inval_add(&b, va, va + PAGE_SIZE);
-			pt_unhold(pm, va, 2, t,
-			          &b); /* replaced: no new entry */
-		} else {
-			__atomic_fetch_add(
-			    &pm->pm_resident, 1,
-			    __ATOMIC_RELAXED); /* the hold becomes the entry */
-		}
-		pmap_inval_batch_wait(&b);
-		return 0;
-	}
-	t = pt_hold(pm, va, 1, true, &why);
-	if (t == NULL)
-		return -1;
-	old = __atomic_exchange_n(&t[pt_index(va)], npte, __ATOMIC_SEQ_CST);
-	if (old & PG_V) {
-		if (pte_needs_inval(old, npte))
-			pmap_inval_add(&b, va, va + PAGE_SIZE);
-		pt_unhold(pm, va, 1, t, &b);
-	} else {
-		__atomic_fetch_add(&pm->pm_resident, 1, __ATOMIC_RELAXED);
-	}
-	pmap_inval_batch_wait(&b);
-	return 0;
-}
-
-/*
- * Apply fn to every valid leaf in [sva, eva), skipping empty spans.  fn
- * gets the entry's address, its va and size, and the table that holds it
- * (held).  A 2 MiB mapping is handled as a whole when the range touches
- * any part of it (there is no demotion).
- */
-typedef void (*leaf_fn_t)(struct pmap *pm, pt_entry_t *ep, pt_entry_t *t,
-                          vm_offset_t va, bool large, int prot,
-                          struct pmap_inval_batch *b);
-
-static void
-upt_range(struct pmap *pm, vm_offset_t sva, vm_offset_t eva, leaf_fn_t fn,
-          int prot, struct pmap_inval_batch *b)
-{
-	vm_offset_t va = sva;
-
-	if (eva > VM_MAX_USER_ADDRESS)
-		eva = VM_MAX_USER_ADDRESS;
-	while (va < eva) {
-		vm_offset_t pdva = va, pdend;
-		pt_entry_t *pd;
-		int why;
-
-		pd = pt_hold(pm, va, 2, false, &why);
-		if (pd == NULL) {
-			/* Entry at level why is missing: skip its span. */
-			va = rounddown2(va, lvl_span(why - 1)) +
-			     lvl_span(why - 1);
-			continue;
-		}
-		pdend = MIN(eva, rounddown2(va, NBPDP) + NBPDP);
-		while (va < pdend) {
-			vm_offset_t next = rounddown2(va, NBPDR) + NBPDR;
-			pt_entry_t *pdep = &pd[pd_index(va)], pde, *pt;
-			vm_offset_t v, end = MIN(pdend, next);
-
-			pde = __atomic_load_n(pdep, __ATOMIC_SEQ_CST);
-			if ((pde & PG_V) == 0) {
-				va = next;
-				continue;
-			}
-			if (pde & PG_PS) {
-				fn(pm, pdep, pd, rounddown2(va, NBPDR), true,
-				   prot, b);
-				va = next;
-				continue;
-			}
-			pt = pt_hold(pm, va, 1, false, &why);
-			if (pt == NULL) { /* reaped meanwhile */
-				va = next;
-				continue;
-			}
-			for (v = va; v < end; v += PAGE_SIZE) {
-				pt_entry_t *ep = &pt[pt_index(v)];
-
-				if (__atomic_load_n(ep, __ATOMIC_RELAXED) &
-				    PG_V)
-					fn(pm, ep, pt, v, false, prot, b);
-			}
-			pt_unhold(pm, va, 1, pt, b);
-			va = next;
-		}
-		pt_unhold(pm, pdva, 2, pd, b);
-	}
-}
-
-static void
-remove_leaf(struct pmap *pm, pt_entry_t *ep, pt_entry_t *t, vm_offset_t va,
-            bool large, int prot, struct pmap_inval_batch *b)
-{
-	pt_entry_t old = __atomic_exchange_n(ep, 0, __ATOMIC_SEQ_CST);
-
-	(void)prot;
-	if ((old & PG_V) == 0)
-		return;
-	record_old(b, old);
-	pt_entry_gone(t);
-	__atomic_fetch_sub(&pm->pm_resident, 1, __ATOMIC_RELAXED);
-	/* One INVLPG drops a whole 2 MiB translation. */
-	pmap_inval_add(b, va, va + PAGE_SIZE);
-	if (b->ib_free_leaves && !large)
-		pmap_inval_batch_defer_free(b, old & PG_FRAME);
-}
-
-static void
-protect_leaf(struct pmap *pm, pt_entry_t *ep, pt_entry_t *t, vm_offset_t va,
-             bool large, int prot, struct pmap_inval_batch *b)
-{
-	pt_entry_t old = __atomic_load_n(ep, __ATOMIC_SEQ_CST), new;
-
-	(void)pm;
-	(void)t;
-	(void)large;
-	/* cmpxchg: fails and retries if a page walk set A or D meanwhile. */
-	do {
-		if ((old & PG_V) == 0)
-			return;
-		new = old;
-		if ((prot & VM_PROT_WRITE) == 0)
-			new &= ~PG_RW;
-		if ((prot & VM_PROT_EXECUTE) == 0)
-			new |= pg_nx;
-		if (new == old)
-			return;
-	} while (!__atomic_compare_exchange_n(
-	    ep, &old, new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
-	record_old(b, old);
-	pmap_inval_add(b, va, va + PAGE_SIZE);
-}
-
-void
-pmap_remove_batch(struct pmap *pm, vm_offset_t sva, vm_offset_t eva,
-                  struct pmap_inval_batch *b)
-{
-	vm_offset_t va;
-
-	KASSERT(b->ib_pmap == pm, "pmap_remove_batch: batch of another pmap");
-	if (pm->pm_is_kernel) {
-		for (va = sva; va < eva; va += PAGE_SIZE)
-			kremove_batch(va, b);
-		return;
-	}
-	upt_range(pm, sva, eva, remove_leaf, 0, b);
-}
-
-void
-pmap_protect_batch(struct pmap *pm, vm_offset_t sva, vm_offset_t eva, int prot,
-                   struct pmap_inval_batch *b)
-{
-	KASSERT(b->ib_pmap == pm, "pmap_protect_batch: batch of another pmap");
-	KASSERT(!pm->pm_is_kernel, "pmap_protect_batch: kernel pmap");
-	if ((prot & VM_PROT_READ) == 0) {
-		upt_range(pm, sva, eva, remove_leaf, 0, b);
-		return;
-	}
-	upt_range(pm, sva, eva, protect_leaf, prot, b);
-}
-
-void
-pmap_remove(struct pmap *pm, vm_offset_t sva, vm_offset_t eva)
-{
-	struct pmap_inval_batch b;
-
-	pmap_inval_batch_init(&b, pm);
-	pmap_remove_batch(pm, sva, eva, &b);
-	pmap_inval_batch_wait(&b);
-}
-
-void
-pmap_protect(struct pmap *pm, vm_offset_t sva, vm_offset_t eva, int prot)
-{
-	struct pmap_inval_batch b;
-
-	pmap_inval_batch_init(&b, pm);
-	pmap_protect_batch(pm, sva, eva, prot, &b);
-	pmap_inval_batch_wait(&b);
-}
-
-/* The leaf entry for va and its page size (0 when none), under the lock. */
-static pt_entry_t
-leaf_get(struct pmap *pm, vm_offset_t va, uint64_t *size)
-{
-	pt_entry_t *t, e = 0;
-	int why;
-
-	*size = 0;
-	spin_lock(&pm->pm_ptlock);
-	t = upt_lookup_locked(pm, va, 1, false, &why);
-	if (t != NULL) {
-		e = __atomic_load_n(&t[pt_index(va)], __ATOMIC_SEQ_CST);
-		*size = PAGE_SIZE;
-	} else if (why == LK_LARGE) {
-		t = upt_lookup_locked(pm, va, 2, false, &why);
-		e = __atomic_load_n(&t[pd_index(va)], __ATOMIC_SEQ_CST);
-		*size = NBPDR;
-	}
-	spin_unlock(&pm->pm_ptlock);
-	return (e & PG_V) ? e : 0;
-}
-
-vm_paddr_t
-pmap_extract(struct pmap *pm, vm_offset_t va)
-{
-	uint64_t size;
-	pt_entry_t e;
-
-	if (pm->pm_is_kernel)
-		return pmap_kextract(va);
-	e = leaf_get(pm, va, &size);
-	if (e == 0)
-		return ~0ull;
-	return (e & PG_FRAME & ~(size - 1)) | (va & (size - 1));
-}
-
-pt_entry_t
-pmap_pte_get(struct pmap *pm, vm_offset_t va)
-{
-	uint64_t size;
-
-	return leaf_get(pm, va, &size);
-}
-
-uint64_t
-pmap_ptpages(struct pmap *pm)
-{
-	return __atomic_load_n(&pm->pm_ptpages, __ATOMIC_RELAXED);
-}
-
-/*
- * Switch this CPU to next's page tables (NULL or the kernel pmap: kernel
- * only).  Interrupts are off, so no invalidation message runs half-way.
- * The order is the protocol of pmap_inval.c: announce before the CR3
- * load, withdraw after it.
- */
-void
-pmap_activate(struct pmap *next)
-{
-	struct mdglobaldata *md = mdcpu;
-	struct pmap *prev = md->gd_curpmap;
-	int me = md->mi.gd_cpuid;
-
-	if (next != NULL && next->pm_is_kernel)
-		next = NULL;
-	if (next == prev)
-		return;
-	if (next != NULL)
-		cpumask_atomic_set(&next->pm_active, me);
-	load_cr3(next != NULL ? next->pm_pml4_pa : kernel_pml4_pa);
-	md->gd_curpmap = next;
-	if (prev != NULL)
-		cpumask_atomic_clear(&prev->pm_active, me);
-}
-
-/*
- * The pmap service: one thread per CPU that executes struct pmap_msg
- * requests, so an update can be made on the CPU where an address space
- * is active (or just off the caller's CPU).
- */
-struct pmap_svc {
-	struct lwkt_port ps_port; /* requests */
-	volatile int ps_ready;    /* port initialized */
-	uint64_t ps_done;         /* requests executed */
-} __aligned(64);
-
-static struct pmap_svc pmap_svc[MAXCPU];
-
-static int64_t
-pmap_msg_exec(struct pmap_msg *msg)
-{
-	switch (msg->pmm_op) {
-	case PMAP_MSG_ENTER:
-		return pmap_enter(msg->pmm_pmap, msg->pmm_sva, msg->pmm_pa,
-		                  msg->pmm_prot, msg->pmm_flags);
-	case PMAP_MSG_REMOVE:
-		pmap_remove(msg->pmm_pmap, msg->pmm_sva, msg->pmm_eva);
-		return 0;
-	case PMAP_MSG_PROTECT:
-		pmap_protect(msg->pmm_pmap, msg->pmm_sva, msg->pmm_eva,
-		             msg->pmm_prot);
-		return 0;
-	}
-	return -1;
-}
-
-static void
-pmap_svc_main(void *arg)
-{
-	struct pmap_svc *ps = arg;
-
-	lwkt_initport(&ps->ps_port, curthread);
-	__atomic_store_n(&ps->ps_ready, 1, __ATOMIC_RELEASE);
-	for (;;) {
-		struct pmap_msg *msg =
-		    (struct pmap_msg *)lwkt_waitport(&ps->ps_port);
-		int64_t r;
-
-		msg->pmm_cpu = mycpu->gd_cpuid;
-		r = pmap_msg_exec(msg);
-		ps->ps_done++;
-		lwkt_replymsg(&msg->pmm_msg, r);
-	}
-}
-
-void
-pmap_msg_init(struct pmap_msg *msg, struct lwkt_port *reply_port, int op,
-              struct pmap *pm, vm_offset_t sva, vm_offset_t eva, vm_paddr_t pa,
-              int prot, int flags)
-{
-	lwkt_initmsg(&msg->pmm_msg, reply_port, op, 0);
-	msg->pmm_op = op;
-	msg->pmm_pmap = pm;
-	msg->pmm_sva = sva;
-	msg->pmm_eva = eva;
-	msg->pmm_pa = pa;
-	msg->pmm_prot = prot;
-	msg->pmm_flags = flags;
-	msg->pmm_cpu = -1;
-}
-
-static struct lwkt_port *
-svc_port(int cpu)
-{
-	struct pmap_svc *ps = &pmap_svc[cpu];
-
-	KASSERT(cpu >= 0 && cpu < ncpus, "pmap_msg: bad cpu");
-	while (!__atomic_load_n(&ps->ps_ready, __ATOMIC_ACQUIRE))
-		lwkt_yield();
-	return &ps->ps_port;
-}
-
-int64_t
-pmap_msg_send(int cpu, struct pmap_msg *msg)
-{
-	return lwkt_domsg(svc_port(cpu), &msg->pmm_msg);
-}
-
-void
-pmap_msg_send_async(int cpu, struct pmap_msg *msg)
-{
-	lwkt_sendmsg(svc_port(cpu), &msg->pmm_msg);
-}
-
+/* After lwkt_init(): the shootdown pools, then the pmap service threads. */
 void
 pmap_mp_init(void)
 {
-	int cpu;
-
 	pmap_inval_init(&kernel_pmap_store);
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		char name[TD_NAMELEN];
+	pmap_msg_start();
+}
 
-		ksnprintf(name, sizeof(name), "pmapd%d", cpu);
-		lwkt_create(pmap_svc_main, &pmap_svc[cpu], name, cpu,
-		            TDPRI_SERVICE);
+int
+pmap_sanitizer_summary(void)
+{
+#ifdef TLBSAN
+	return tlbsan_summary();
+#else
+	return 0;
+#endif
+}
+
+void
+pmap_page_free_check(vm_paddr_t pa)
+{
+#ifdef TLBSAN
+	if (__predict_false(tlbsan_on)) {
+		tlbsan_check_frame(pa, "vm_page_free (a frame)");
+		tlbsan_check_ptpage(pa, "vm_page_free (a page table)");
 	}
+#else
+	(void)pa;
+#endif
 }

@@ -56,6 +56,39 @@
  * never change.  Threads that run on a user pmap are never halted (the
  * idle thread runs on the kernel pmap), so in practice this saves the
  * wakeups of kernel shootdowns (pmap_kremove, pmap_qremove).
+ *
+ * Early shootdowns.  Until pmap_inval_init() (pmap_mp_init, after
+ * lwkt_init) there are no pools, but the APs are online from
+ * cpu_mp_start() on and have run on the kernel's mappings.  A flush then
+ * takes flush_early(): a synchronous lwkt_cpusync_simple() of the same
+ * pmap_inval_ipi() to every other CPU in smp_active_mask (a superset of
+ * the kernel pmap's users), with the record on the stack, then the
+ * local invalidation.  That needs the IPI queues (lwkt_ipiq_init); while
+ * the APs are being started, before the queues exist, they are parked
+ * in hlt and the boot CPU only maps new pages (pmap_prvspace_init,
+ * pmap_mapdev), which queue nothing, so no flush can reach this point -
+ * and flush_early() panics if one ever does.
+ *
+ * Invariant (flight records).  A record of a CPU's pool is busy exactly
+ * while its fl_pending is nonzero, and only targets that have not yet
+ * run their message hold it: the initiator holds no reference.  Steps:
+ *   flush on CPU I (interrupts off while claiming; only I allocates from
+ *     I's pool): find a record with fl_pending == 0 (acquire: the last
+ *     target's accesses are over), fl_gen++, fl_pending = n (both
+ *     seq_cst, in that order), fill it, send; the batch remembers
+ *     (record, fl_gen).
+ *   target: invalidate, clear its fl_pendmask bit, then decrement
+ *     fl_pending (seq_cst) as its last access.
+ *   wait (any CPU, the thread may have migrated): done when fl_pending
+ *     reads 0 or, read after it, fl_gen differs from the batch's: a
+ *     reallocation writes gen before pending, so an unchanged gen means
+ *     the pending value read was this flight's, and a changed gen means
+ *     the record had been free, i.e. this flight's pending had reached 0.
+ * So however many batches one CPU holds unwaited - one thread keeping
+ * many, or many threads that flushed and were preempted before waiting -
+ * a flush never waits for them: it waits (draining its own queues) only
+ * when PMAP_INVAL_NFLIGHT flushes all have targets that have not run,
+ * and then the watchdog rightly names those targets.
  */
 #include <machine/pmap_inval.h>
 
@@ -140,8 +173,11 @@ pmap_inval_init(struct pmap *kpm)
 void
 pmap_inval_batch_init(struct pmap_inval_batch *b, struct pmap *pm)
 {
+	static uint64_t batch_seq; /* numbers batches from 1 */
+
 	memset(b, 0, sizeof(*b));
 	b->ib_pmap = pm;
+	b->ib_seq = __atomic_add_fetch(&batch_seq, 1, __ATOMIC_RELAXED);
 }
 
 void
@@ -229,8 +265,8 @@ inval_local(struct pmap *pm, bool all, int n, const vm_offset_t *sva,
 /*
  * The invalidation service: runs on a target CPU in its IPI-queue drain.
  * A CPU no longer on a user pmap has nothing to invalidate (its CR3 load
- * flushed it); one still on it invalidates the ranges.  The two
- * decrements are the last accesses to the record.
+ * flushed it); one still on it invalidates the ranges.  The decrement of
+ * fl_pending is the last access to the record.
  */
 static void
 pmap_inval_ipi(void *arg1, uint64_t arg2, void *frame)
@@ -247,24 +283,15 @@ pmap_inval_ipi(void *arg1, uint64_t arg2, void *frame)
 		            fl->fl_eva);
 	cpumask_atomic_clear(&fl->fl_pendmask, md->mi.gd_cpuid);
 	md->mi.gd_cnt.pc_inval_acks++;
+	/* Last access: at 0 the record may be reused at once. */
 	__atomic_fetch_sub(&fl->fl_pending, 1, __ATOMIC_SEQ_CST);
-	__atomic_fetch_sub(&fl->fl_refs, 1, __ATOMIC_SEQ_CST);
-}
-
-/* Let our own incoming messages run while we wait for others. */
-static void
-wait_step(void)
-{
-	lwkt_process_ipiq();
-	intr_restore(intr_disable() | 0x200);
-	cpu_pause();
 }
 
 static void
 print_pending(const char *what, uint64_t waited, struct pmap_inval_flight *fl,
               struct pmap_inval_batch *b)
 {
-	int me = mycpu->gd_cpuid, cpu;
+	int me = fl->fl_cpu, cpu;
 	cpumask_t pend;
 	char buf[96];
 
@@ -273,9 +300,9 @@ print_pending(const char *what, uint64_t waited, struct pmap_inval_flight *fl,
 	kprintf("pmap: %s: cpu %d waited %lu ms for shootdown #%lu (batch %p "
 	        "flight %p pmap %p, %s, %d ranges, first %#lx-%#lx): %d "
 	        "pending: cpus %s\n",
-	        what, me, waited / NS_PER_MS, fl->fl_seq, b, fl, fl->fl_pmap,
-	        fl->fl_all ? "flush all" : "ranges", fl->fl_nranges,
-	        fl->fl_nranges > 0 ? fl->fl_sva[0] : 0,
+	        what, mycpu->gd_cpuid, waited / NS_PER_MS, fl->fl_seq, b, fl,
+	        fl->fl_pmap, fl->fl_all ? "flush all" : "ranges",
+	        fl->fl_nranges, fl->fl_nranges > 0 ? fl->fl_sva[0] : 0,
 	        fl->fl_nranges > 0 ? fl->fl_eva[0] : 0, fl->fl_pending, buf);
 	CPUMASK_FOREACH(cpu, &pend)
 	{
@@ -308,9 +335,17 @@ watchdog_check(uint64_t start, bool *warned, struct pmap_inval_flight *fl,
 		      mycpu->gd_cpuid);
 }
 
-/* A free record from this CPU's pool (interrupts off while claiming). */
+/*
+ * Claim a free record of this CPU's pool for a flush to n targets.
+ * Interrupts are off while claiming, and only this CPU allocates from
+ * its pool, so the claim (gen, then pending = n) is atomic against every
+ * other claimant.  Records are busy only while targets have not
+ * acknowledged, so when none is free we wait for the targets - draining
+ * our own queues, which is all they can need from us - and the watchdog
+ * names them.
+ */
 static struct pmap_inval_flight *
-flight_alloc(void)
+flight_alloc(int n)
 {
 	uint64_t start = 0, waited;
 	bool warned = false;
@@ -321,29 +356,49 @@ flight_alloc(void)
 		int i;
 
 		for (i = 0; i < PMAP_INVAL_NFLIGHT; i++) {
-			if (__atomic_load_n(&pool[i].fl_refs,
-			                    __ATOMIC_ACQUIRE) == 0) {
-				pool[i].fl_refs = 1;
-				intr_restore(fl);
-				return &pool[i];
-			}
+			struct pmap_inval_flight *f = &pool[i];
+
+			if (__atomic_load_n(&f->fl_pending, __ATOMIC_ACQUIRE) !=
+			    0)
+				continue;
+			__atomic_store_n(&f->fl_gen, f->fl_gen + 1,
+			                 __ATOMIC_SEQ_CST);
+			__atomic_store_n(&f->fl_pending, n, __ATOMIC_SEQ_CST);
+			intr_restore(fl);
+			return f;
 		}
 		intr_restore(fl);
 		if (start == 0)
 			start = nanouptime();
-		wait_step();
+		lwkt_ipiq_wait_step();
 		waited = nanouptime() - start;
 		if (waited >= WATCHDOG_WARN_NS && !warned) {
-			/* Every record is held by targets that have not run. */
+			/* Every record waits for targets that have not run. */
 			for (i = 0; i < PMAP_INVAL_NFLIGHT; i++)
 				print_pending("warning (no free record)",
 				              waited, &pool[i], NULL);
 			warned = true;
 		}
 		if (waited >= WATCHDOG_PANIC_NS)
-			panic("pmap: cpu %d: every shootdown record stays busy",
+			panic("pmap: cpu %d: every shootdown record waits for "
+			      "its targets",
 			      mycpu->gd_cpuid);
 	}
+}
+
+/*
+ * Has the flight a batch sent as generation gen completed?  pending is
+ * read before gen (both seq_cst; the allocator writes gen before
+ * pending): if gen still matches, no reallocation has begun, so pending
+ * was ours; if gen moved on, the record was free again, which needs our
+ * pending to have reached 0.
+ */
+static bool
+flight_done(struct pmap_inval_flight *fl, uint64_t gen)
+{
+	if (__atomic_load_n(&fl->fl_pending, __ATOMIC_SEQ_CST) == 0)
+		return true;
+	return __atomic_load_n(&fl->fl_gen, __ATOMIC_SEQ_CST) != gen;
 }
 
 /* Wait for the batch's flight (if any), then free what it protected. */
@@ -353,7 +408,7 @@ wait_flight(struct pmap_inval_batch *b)
 	struct pmap_inval_flight *fl = b->ib_flight;
 
 	if (fl != NULL) {
-		if (__atomic_load_n(&fl->fl_pending, __ATOMIC_ACQUIRE) != 0) {
+		if (!flight_done(fl, b->ib_flight_gen)) {
 			uint64_t t0 = nanouptime();
 			bool warned = false;
 
@@ -361,19 +416,66 @@ wait_flight(struct pmap_inval_batch *b)
 			    mycpu->gd_spinlocks == 0,
 			    "pmap: waiting for a shootdown with a spin lock");
 			crit_enter();
-			while (__atomic_load_n(&fl->fl_pending,
-			                       __ATOMIC_ACQUIRE) != 0) {
-				wait_step();
+			while (!flight_done(fl, b->ib_flight_gen)) {
+				lwkt_ipiq_wait_step();
 				watchdog_check(t0, &warned, fl, b);
 			}
 			crit_exit();
 			mycpu->gd_cnt.pc_inval_wait_ns += nanouptime() - t0;
 		}
-		__atomic_fetch_sub(&fl->fl_refs, 1, __ATOMIC_SEQ_CST);
 		b->ib_flight = NULL;
 	}
 	free_list(b->ib_free_flight);
 	b->ib_free_flight = NULL;
+}
+
+/*
+ * A flush before pmap_inval_init() (see "Early shootdowns" in the
+ * header): synchronous, to every other online CPU, with the record on
+ * our stack - lwkt_cpusync_simple() returns only after every target's
+ * pmap_inval_ipi() has returned, so none touches it afterwards.
+ */
+static void
+flush_early(struct pmap_inval_batch *b, bool all)
+{
+	struct pmap *pm = b->ib_pmap;
+	struct pmap_inval_flight fl;
+	int me = mycpu->gd_cpuid, n;
+	cpumask_t others = smp_active_mask;
+
+	cpumask_clear(&others, me);
+	n = cpumask_count(&others);
+	if (n > 0) {
+		if (!lwkt_ipiq_ready())
+			panic("pmap: cpu %d: TLB shootdown while %d other "
+			      "CPUs are online but the IPI queues do not "
+			      "exist yet (nothing may unmap there)",
+			      me, n);
+		memset(&fl, 0, sizeof(fl));
+		fl.fl_pmap = pm;
+		fl.fl_all = all;
+		fl.fl_nranges = b->ib_nranges;
+		memcpy(fl.fl_sva, b->ib_sva, sizeof(fl.fl_sva));
+		memcpy(fl.fl_eva, b->ib_eva, sizeof(fl.fl_eva));
+		fl.fl_cpu = me;
+		fl.fl_pendmask = others;
+		fl.fl_pending = n;
+		lwkt_cpusync_simple(&others, pmap_inval_ipi, &fl, 0);
+		mycpu->gd_cnt.pc_inval_sent += (uint64_t)n;
+		KASSERT(fl.fl_pending == 0, "pmap: early shootdown unfinished");
+	}
+	mycpu->gd_cnt.pc_shootdowns++;
+	inval_local(pm, all, b->ib_nranges, b->ib_sva, b->ib_eva);
+}
+
+void
+pmap_inval_flush_early(struct pmap_inval_batch *b)
+{
+	flush_early(b,
+	            b->ib_all || b->ib_npages > (uint64_t)pmap_inval_ceiling);
+	b->ib_nranges = 0;
+	b->ib_all = false;
+	b->ib_npages = 0;
 }
 
 static bool
@@ -398,8 +500,7 @@ pmap_inval_batch_flush(struct pmap_inval_batch *b)
 		wait_flight(b); /* one flight per batch */
 	all = b->ib_all || b->ib_npages > (uint64_t)pmap_inval_ceiling;
 	if (!__atomic_load_n(&inval_ready, __ATOMIC_ACQUIRE)) {
-		/* Early boot: this CPU is the only one using new mappings. */
-		inval_local(pm, all, b->ib_nranges, b->ib_sva, b->ib_eva);
+		flush_early(b, all);
 		goto out;
 	}
 	crit_enter(); /* stay on this CPU: "me" and my pm_active bit */
@@ -434,7 +535,7 @@ pmap_inval_batch_flush(struct pmap_inval_batch *b)
 	gd->gd_cnt.pc_shootdowns++;
 	__atomic_fetch_add(&pm->pm_flushes, 1, __ATOMIC_RELAXED);
 	if (n > 0) {
-		fl = flight_alloc();
+		fl = flight_alloc(n);
 		fl->fl_pmap = pm;
 		fl->fl_all = all;
 		fl->fl_nranges = b->ib_nranges;
@@ -444,12 +545,11 @@ pmap_inval_batch_flush(struct pmap_inval_batch *b)
 		fl->fl_seq = gd->gd_cnt.pc_shootdowns;
 		fl->fl_start_ns = nanouptime();
 		fl->fl_pendmask = targets;
-		fl->fl_pending = n;
 		/* The FIFO's release store publishes the record. */
-		fl->fl_refs = n + 1;
 		lwkt_send_ipiq_mask(&targets, pmap_inval_ipi, fl, 0);
 		gd->gd_cnt.pc_inval_sent += (uint64_t)n;
 		b->ib_flight = fl;
+		b->ib_flight_gen = fl->fl_gen;
 	}
 	/* Our own flush overlaps the targets'. */
 	if (local)
@@ -457,7 +557,6 @@ pmap_inval_batch_flush(struct pmap_inval_batch *b)
 	crit_exit();
 	if (pmap_inval_nowait && fl != NULL) {
 		/* Broken on purpose: forget the acknowledgements. */
-		__atomic_fetch_sub(&fl->fl_refs, 1, __ATOMIC_SEQ_CST);
 		b->ib_flight = NULL;
 	}
 out:
@@ -471,9 +570,9 @@ out:
 bool
 pmap_inval_batch_done(struct pmap_inval_batch *b)
 {
-	return !batch_queued(b) && (b->ib_flight == NULL ||
-	                            __atomic_load_n(&b->ib_flight->fl_pending,
-	                                            __ATOMIC_ACQUIRE) == 0);
+	return !batch_queued(b) &&
+	       (b->ib_flight == NULL ||
+	        flight_done(b->ib_flight, b->ib_flight_gen));
 }
 
 void

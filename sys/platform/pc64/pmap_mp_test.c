@@ -29,6 +29,7 @@
 #include <sys/systm.h>
 #include <sys/thread.h>
 #include <vm/pmap.h>
+#include <vm/pmap_msg.h>
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 
@@ -227,12 +228,15 @@ frame_word(vm_paddr_t pa)
  * A shootdown in a pmap active on k CPUs sends exactly k messages, one
  * to each of them; every other CPU receives nothing.  Up to the ceiling
  * a removal of many pages is still one message per target (and that many
- * INVLPGs there); one page more and the targets flush everything.
+ * INVLPGs there); one page more and the targets flush everything.  Both
+ * sides of the ceiling are checked by what the targets see, too: each
+ * parker reads every page first (its TLB holds them all), and after the
+ * removal every page must fault on every parker.
  */
 static void
 pmapmp_exact_targets(struct ktest *t)
 {
-	int k = nparkers(), ceil = pmap_inval_ceiling, i, cpu, n, j;
+	int k = nparkers(), ceil = pmap_inval_ceiling, i, cpu, n, j, stale;
 	int sizes[3] = {1, ceil, ceil + 1};
 	struct pmap *pm;
 	vm_paddr_t fa, fb[64];
@@ -261,9 +265,25 @@ pmapmp_exact_targets(struct ktest *t)
 			    t,
 			    pmap_enter(pm, bva + i * PAGE_SIZE, fb[i], RW, 0),
 			    0);
+		for (i = 0; i < n; i++)
+			KT_ASSERT(t, parkers_cmd(&park, CMD_READ,
+			                         bva + i * PAGE_SIZE));
 		snap_take(&snap0);
 		pmap_remove(pm, bva, bva + (vm_offset_t)n * PAGE_SIZE);
 		snap_take(&snap1);
+		stale = 0;
+		for (i = 0; i < n; i++) {
+			KT_ASSERT(t, parkers_cmd(&park, CMD_PROBE_R,
+			                         bva + i * PAGE_SIZE));
+			CPUMASK_FOREACH(cpu, &park.pk_cpus)
+			{
+				if (park.pk_res[cpu] != -1 && stale++ < 4)
+					ktest_fail(t, __FILE__, __LINE__,
+					           "%d pages: stale TLB on cpu "
+					           "%d: page %d still readable",
+					           n, cpu, i);
+			}
+		}
 		KT_EXPECT_EQ(t, D(s_sent, 0), k);
 		for (cpu = 0; cpu < ncpus; cpu++) {
 			bool target = cpu >= 1 && cpu <= k;
@@ -792,6 +812,40 @@ pmapmp_protect_keeps_dirty_bits(struct ktest *t)
 }
 
 /*
+ * pmap_enter of the frame a page already has keeps A and D: they are
+ * that frame's history.  With the same rights no invalidation is done,
+ * so a TLB entry cached as dirty would survive a cleared D and later
+ * writes would never set it again.  Another frame starts clear.
+ */
+static void
+pmapmp_enter_keeps_ad(struct ktest *t)
+{
+	const pt_entry_t ad = PG_A | PG_M;
+	struct pmap *pm = pmap_create();
+	vm_paddr_t f = frame_alloc(0), g = frame_alloc(0);
+
+	KT_ASSERT(t, pm != NULL && f != 0 && g != 0);
+	KT_ASSERT_EQ(t, pmap_enter(pm, UVA_BASE, f, RW, 0), 0);
+	lwkt_set_pmap(pm);
+	*(volatile uint64_t *)UVA_BASE = 1; /* the walk sets A and D */
+	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & ad, ad);
+	KT_EXPECT_EQ(t, pmap_enter(pm, UVA_BASE, f, RW, 0), 0);
+	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & ad, ad);
+	*(volatile uint64_t *)UVA_BASE = 2;
+	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & PG_M, PG_M);
+	/* Same frame, fewer rights: invalidated, still dirty. */
+	KT_EXPECT_EQ(t, pmap_enter(pm, UVA_BASE, f, VM_PROT_READ, 0), 0);
+	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & ad, ad);
+	KT_EXPECT_EQ(t, cpu_probe((void *)UVA_BASE, 1), -1);
+	KT_EXPECT_EQ(t, pmap_enter(pm, UVA_BASE, g, RW, 0), 0);
+	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & ad, 0);
+	lwkt_set_pmap(NULL);
+	pmap_destroy(pm);
+	frame_free(f);
+	frame_free(g);
+}
+
+/*
  * Several CPUs enter and remove overlapping pages of one pmap at once,
  * so page-table pages are linked, held and reaped concurrently; at the
  * end everything is gone: no leaked or doubly freed table page.
@@ -879,6 +933,114 @@ pmapmp_msg_service(struct ktest *t)
 }
 
 /*
+ * Shootdowns before pmap_mp_init(): the APs are online and have run on
+ * the kernel's mappings, so the path a flush takes before the pools
+ * exist (pmap_inval_flush_early) must reach them.  Every CPU reads a
+ * kernel page (caching its translation); the PTE is then pointed at
+ * another frame behind the TLBs' back and the early path invalidates
+ * it; every CPU must then read the new frame.
+ */
+static uint64_t early_val[MAXCPU];
+
+static void
+read_all(void *arg1, uint64_t va, void *frame)
+{
+	early_val[mycpu->gd_cpuid] = *(volatile uint64_t *)va;
+}
+
+static void
+pmapmp_early_flush_reaches_aps(struct ktest *t)
+{
+	vm_offset_t va = kva_alloc(1);
+	vm_paddr_t fa = frame_alloc(0xa), fb = frame_alloc(0xb);
+	struct pmap_inval_batch b;
+	cpumask_t all = smp_active_mask;
+	pt_entry_t *pte;
+	int cpu, stale = 0;
+
+	if (ncpus < 2)
+		KT_SKIP(t, "needs 2 CPUs");
+	KT_ASSERT(t, va != 0 && fa != 0 && fb != 0);
+	pmap_kenter(va, fa, RW);
+	lwkt_cpusync_simple(&all, read_all, NULL, va);
+	for (cpu = 0; cpu < ncpus; cpu++)
+		KT_EXPECT_EQ(t, early_val[cpu], 0xa);
+	pte = pmap_kpte(va);
+	KT_ASSERT(t, pte != NULL);
+	/* Behind the TLBs' back: only the flush below may fix them. */
+	__atomic_store_n(pte, (*pte & ~PG_FRAME) | fb, __ATOMIC_SEQ_CST);
+	pmap_inval_batch_init(&b, pmap_kernel());
+	pmap_inval_add(&b, va, va + PAGE_SIZE);
+	pmap_inval_flush_early(&b);
+	lwkt_cpusync_simple(&all, read_all, NULL, va);
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		if (early_val[cpu] == 0xb)
+			continue;
+		if (stale++ < 4)
+			ktest_fail(t, __FILE__, __LINE__,
+			           "stale TLB on cpu %d after an early "
+			           "shootdown: read %#lx, want 0xb",
+			           cpu, early_val[cpu]);
+	}
+	kprintf("    # early shootdown: %d of %d CPUs read the new frame\n",
+	        ncpus - stale, ncpus);
+	pmap_kremove(va);
+	kva_free(va, 1);
+	frame_free(fa);
+	frame_free(fb);
+}
+
+/*
+ * One CPU with more shootdowns outstanding than its pool has records:
+ * 3 x PMAP_INVAL_NFLIGHT kernel batches are flushed (every other CPU a
+ * target: idle deferral off) and only then waited for, in order.  The
+ * records a batch no longer needs once its targets have acknowledged
+ * must be reusable before the batch waits, or the flush after the
+ * pool's last record spins until the 10 s watchdog panic (blaming the
+ * targets).  Every wait must then see its own flight complete even
+ * though its record has since carried others.
+ */
+#define NOUT (3 * PMAP_INVAL_NFLIGHT)
+static struct pmap_inval_batch out_b[NOUT];
+
+static void
+pmapmp_many_batches_outstanding(struct ktest *t)
+{
+	vm_offset_t va = kva_alloc(1);
+	int i, saved = pmap_inval_idle_defer;
+	uint64_t recv0 = 0, recv1 = 0, t0;
+	int cpu;
+
+	if (ncpus < 2)
+		KT_SKIP(t, "needs 2 CPUs");
+	KT_ASSERT(t, va != 0);
+	for (cpu = 1; cpu < ncpus; cpu++)
+		recv0 += globaldata_find(cpu)->gd_cnt.pc_inval_recv;
+	pmap_inval_idle_defer = 0;
+	t0 = nanouptime();
+	crit_enter(); /* all from one CPU's pool */
+	for (i = 0; i < NOUT; i++) {
+		pmap_inval_batch_init(&out_b[i], pmap_kernel());
+		pmap_inval_add(&out_b[i], va, va + PAGE_SIZE);
+		pmap_inval_batch_flush(&out_b[i]);
+	}
+	crit_exit();
+	for (i = 0; i < NOUT; i++) {
+		pmap_inval_batch_wait(&out_b[i]);
+		KT_EXPECT(t, pmap_inval_batch_done(&out_b[i]));
+	}
+	pmap_inval_idle_defer = saved;
+	for (cpu = 1; cpu < ncpus; cpu++)
+		recv1 += globaldata_find(cpu)->gd_cnt.pc_inval_recv;
+	kprintf("    # %d batches outstanding on cpu %d (pool %d): %lu "
+	        "messages received, %lu us\n",
+	        NOUT, mycpu->gd_cpuid, PMAP_INVAL_NFLIGHT, recv1 - recv0,
+	        (nanouptime() - t0) / NS_PER_US);
+	KT_EXPECT(t, recv1 - recv0 >= (uint64_t)NOUT * (uint64_t)(ncpus - 1));
+	kva_free(va, 1);
+}
+
+/*
  * Not a check: measure what the ceiling trades off, on this CPU with a
  * user pmap active, and print it (docs/ARCHITECTURE.md section 11 quotes the numbers).
  */
@@ -950,5 +1112,9 @@ KTEST_SUITE(pmapmp, "pmapmp", NULL, NULL, KTEST_CASE(pmapmp_extract),
             KTEST_CASE(pmapmp_defer_free_frame),
             KTEST_CASE(pmapmp_qenter_qremove),
             KTEST_CASE(pmapmp_protect_keeps_dirty_bits),
+            KTEST_CASE(pmapmp_enter_keeps_ad),
             KTEST_CASE(pmapmp_concurrent_enter_remove),
-            KTEST_CASE(pmapmp_msg_service), KTEST_CASE(pmapmp_measure_ceiling));
+            KTEST_CASE(pmapmp_msg_service),
+            KTEST_CASE(pmapmp_many_batches_outstanding),
+            KTEST_CASE(pmapmp_early_flush_reaches_aps),
+            KTEST_CASE(pmapmp_measure_ceiling));

@@ -15,7 +15,7 @@
  * switched-out thread whose return address is cpu_thread_trampoline,
  * with the body in r12 and its argument in r13.
  */
-#define TD_SP 40 /* offsetof(struct thread, td_sp): checked in lwkt_thread.c */
+#include "assym.h" /* TD_SP */
 
 	.text
 	.globl	cpu_switch

@@ -128,11 +128,31 @@ rcr3(void)
 	return v;
 }
 
+/*
+ * With options TLBSAN every CR3 load, INVLPG and CR4.PGE change below
+ * also feeds the TLB sanitizer's model (sys/platform/pc64/tlbsan.c), so
+ * no invalidation can bypass it; tlbsan_on is false until it starts.
+ */
+#ifdef TLBSAN
+extern bool tlbsan_on;
+void tlbsan_cr3_load(uint64_t cr3);
+void tlbsan_invlpg(vm_offset_t va);
+void tlbsan_flush_all(void);
+#define CPUFUNC_TLBSAN(call)                                                   \
+	do {                                                                   \
+		if (__predict_false(tlbsan_on))                                \
+			call;                                                  \
+	} while (0)
+#else
+#define CPUFUNC_TLBSAN(call) ((void)0)
+#endif
+
 /* Loading CR3 flushes every non-global TLB entry. */
 static inline void
 load_cr3(uint64_t v)
 {
 	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+	CPUFUNC_TLBSAN(tlbsan_cr3_load(v));
 }
 
 static inline uint64_t
@@ -144,16 +164,26 @@ rcr4(void)
 	return v;
 }
 
+/* Changing CR4.PGE flushes every TLB entry, global ones included. */
 static inline void
 load_cr4(uint64_t v)
 {
+#ifdef TLBSAN
+	uint64_t old = rcr4();
+#endif
+
 	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+#ifdef TLBSAN
+	if (__predict_false(tlbsan_on) && ((old ^ v) & 0x80))
+		tlbsan_flush_all();
+#endif
 }
 
 static inline void
 invlpg(vm_offset_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+	CPUFUNC_TLBSAN(tlbsan_invlpg(va));
 }
 
 /* Flush the whole TLB, global entries included (toggle CR4.PGE). */

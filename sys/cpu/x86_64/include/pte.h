@@ -8,15 +8,8 @@
 #ifndef _CPU_PTE_H_
 #define _CPU_PTE_H_
 
+#include <cpu/param.h>
 #include <sys/types.h>
-
-#define PAGE_SHIFT 12
-#define PAGE_SIZE  (1ul << PAGE_SHIFT)
-#define PAGE_MASK  (PAGE_SIZE - 1)
-#define NBPDR      (1ul << 21) /* bytes mapped by one PD entry: 2 MiB */
-#define NBPDP      (1ul << 30) /* bytes mapped by one PDP entry: 1 GiB */
-#define NBPML4     (1ul << 39) /* bytes mapped by one PML4 entry: 512 GiB */
-#define NPTEPG     512         /* entries in one page-table page */
 
 #define PG_V           0x001ul     /* present */
 #define PG_RW          0x002ul     /* writable */
@@ -31,6 +24,14 @@
 #define PG_FRAME       0x000ffffffffff000ul /* physical frame of a 4K entry */
 #define PG_PS_FRAME_2M 0x000fffffffe00000ul /* frame of a 2 MiB entry */
 #define PG_PS_FRAME_1G 0x000fffffc0000000ul /* frame of a 1 GiB entry */
+
+/* Page-fault error code bits (pushed by the CPU with vector 14). */
+#define PGEX_P    0x01ul /* 0: page not present; 1: protection violation */
+#define PGEX_W    0x02ul /* the access was a write */
+#define PGEX_U    0x04ul /* the access was made in user mode */
+#define PGEX_RSVD 0x08ul /* a reserved bit was set in an entry */
+#define PGEX_I    0x10ul /* the access was an instruction fetch */
+#define PGEX_PK   0x20ul /* protection key violation */
 
 static inline unsigned
 pml4_index(vm_offset_t va)

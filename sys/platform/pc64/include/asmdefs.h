@@ -24,17 +24,6 @@
 #define MP_TRAMPOLINE_PA_ASM 0x8000 /* = MP_TRAMPOLINE_PA */
 #endif
 
-/*
- * %gs offsets of struct mdglobaldata fields the entry code uses; checked
- * against the struct by _Static_assert in cpu_user.c.
- */
-#define GD_USER_RSP_OFFSET 56 /* gd_user_rsp */
-#define GD_RSP0_OFFSET     64 /* gd_rsp0 */
-
-/* User selectors (<cpu/segments.h>: UDATA_SEL, UCODE_SEL) for the .S files. */
-#define UDATA_SEL_ASM 0x23
-#define UCODE_SEL_ASM 0x2b
-
 /* SYSCALL entry: the trap number recorded in its trap frame. */
 #define T_SYSCALL 0x100
 

@@ -1,20 +1,23 @@
 /*
  * mycpu and curthread: one %gs-relative load each.  Every CPU's GS base
  * holds the address of its own globaldata, whose first field points to
- * itself, so "movq %gs:0" yields a normal pointer usable anywhere.
+ * itself, so "movq %gs:gd_self" yields a normal pointer usable anywhere.
+ * Included at the end of <sys/globaldata.h>, once struct globaldata is
+ * complete, so the offsets come from the compiler (offsetof), never typed.
  */
 #ifndef _MACHINE_GDACCESS_H_
 #define _MACHINE_GDACCESS_H_
 
-struct globaldata;
-struct thread;
+#include <sys/globaldata.h> /* the offsets below */
 
 static inline struct globaldata *
 _get_mycpu(void)
 {
 	struct globaldata *gd;
 
-	__asm__ volatile("movq %%gs:0, %0" : "=r"(gd));
+	__asm__ volatile("movq %%gs:%c1, %0"
+	                 : "=r"(gd)
+	                 : "i"(offsetof(struct globaldata, gd_self)));
 	return gd;
 }
 
@@ -23,7 +26,9 @@ _get_curthread(void)
 {
 	struct thread *td;
 
-	__asm__ volatile("movq %%gs:16, %0" : "=r"(td));
+	__asm__ volatile("movq %%gs:%c1, %0"
+	                 : "=r"(td)
+	                 : "i"(offsetof(struct globaldata, gd_curthread)));
 	return td;
 }
 

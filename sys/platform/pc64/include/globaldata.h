@@ -32,17 +32,16 @@
 struct pmap;
 struct pmap_inval_flight;
 
-#ifndef MAXCPU
-#define MAXCPU 256 /* normally set by the kernel config */
-#endif
-
 #define NPRIVPAGES      16 /* pages per CPU in the window */
 #define IDLESTACK_PAGES 4  /* idle thread stack */
 #define NCMAP           3  /* temporary mapping windows per CPU */
 
 struct mdglobaldata {
-	struct globaldata mi;             /* MI part, must be first */
-	pt_entry_t *gd_cmap_pte[NCMAP];   /* PTEs of the CADDR windows */
+	struct globaldata mi;           /* MI part, must be first */
+	uint64_t gd_onfault;            /* cpu_probe recovery RIP, 0: none */
+	uint64_t gd_fault_va;           /* CR2 of the last recovered fault */
+	uint32_t gd_apicid;             /* local APIC ID (not the CPU number) */
+	pt_entry_t *gd_cmap_pte[NCMAP]; /* PTEs of the CADDR windows */
 	struct privatespace *gd_prvspace; /* this CPU's window */
 	uint64_t gd_tsc_freq;             /* copy of the calibrated TSC rate */
 	uint32_t gd_lapic_timer_ticks;    /* timer initial count */
@@ -51,6 +50,8 @@ struct mdglobaldata {
 	volatile int gd_inval_pending; /* a deferred full flush is owed */
 	struct pmap_inval_flight *gd_inval_pool; /* shootdown records */
 	struct amd64tss *gd_tss; /* this CPU's TSS: rsp0 is set per thread */
+	uint64_t gd_user_rsp;    /* SYSCALL entry: the user %rsp, briefly */
+	uint64_t gd_rsp0;        /* kernel stack top for user-mode entries */
 };
 
 struct gdtpage {

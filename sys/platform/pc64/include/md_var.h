@@ -13,6 +13,21 @@ struct gdtpage;
 
 void hammer_time(uint32_t mbi_pa, uint32_t has_nx) __noreturn;
 void trap(struct trapframe *tf);
+/*
+ * The spurious-fault test of the page-fault handler (trap.c): true when
+ * the page tables under cr3 permit the access err describes at va now,
+ * so the fault came from a stale TLB or paging-structure-cache entry and
+ * the access should be retried.  Tests call it with synthetic faults.
+ */
+bool trap_pf_permitted(uint64_t cr3, vm_offset_t va, uint64_t err);
+/*
+ * The page-fault handler's decision: true (retry) when the live tables
+ * permit the fault's access, after a local invalidation of cr2 and a
+ * count in pc_spurious_faults; false (a real fault) otherwise.
+ */
+bool trap_pf_spurious(struct trapframe *tf, uint64_t cr2);
+/* The same fault retried this often in a row is not spurious after all. */
+#define TRAP_PF_RETRY_MAX 8
 int cpu_probe(const volatile void *va, int write);
 
 /* segments.c */
@@ -40,7 +55,7 @@ bool trap_user_copy_fault(struct trapframe *tf, uint64_t va);
 void syscall_handler(struct trapframe *tf);
 int cpu_user_frame_ok(const struct trapframe *tf);
 void cpu_user_return(struct trapframe *tf) __noreturn;        /* exception.S */
-int cpu_kernel_touch_user(const volatile void *va, int exec); /* support.S */
+int cpu_kernel_touch_user(const volatile void *va, int exec); /* copyuser.S */
 extern uint8_t cpu_smap_on;
 extern bool cpu_has_smep, cpu_has_smap;
 

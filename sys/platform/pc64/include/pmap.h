@@ -18,12 +18,12 @@ struct phys_ranges;
  * upper half; a user pmap owns PML4 slots 0-255 and carries copies of the
  * kernel's two upper-half entries (256, 511), which never change.
  *
- * Page-table pages count their users in their struct vm_page's pg_wire:
- * valid entries plus transient holds (pmap.c).  pm_ptlock serializes only
- * what decides the life of a page-table page: linking a new one, taking
- * a hold, and unlinking an empty one.  PTE contents are changed with
- * atomic xchg/cmpxchg outside it, so the A/D bits other CPUs' page walks
- * set are never lost.
+ * A user pmap's page-table pages count their users in their struct
+ * vm_page's pg_ptcount: valid entries plus transient holds (pmap_user.c).
+ * pm_ptlock serializes only what decides the life of a page-table page:
+ * linking a new one, taking a hold, and unlinking an empty one.  PTE
+ * contents are changed with atomic xchg/cmpxchg outside it, so no update
+ * is lost to a concurrent one.
  */
 struct pmap {
 	pt_entry_t *pm_pml4;       /* PML4 page, through the DMAP */

@@ -1,11 +1,11 @@
 /*
- * support.S - the only code that touches user memory: the copy loops
+ * copyuser.S - the only code that touches user memory: the copy loops
  * behind copyin(), copyout() and copyinstr() (cpu_user.c checks the
  * address range first).
  *
- * Each loop arms gd_onfault (%gs:8) with its recovery label and opens
- * user access with STAC (when SMAP is on) for exactly the copy, then
- * closes it with CLAC.  A page fault on a user address inside the loop
+ * Each loop arms gd_onfault (%gs:GD_ONFAULT) with its recovery label
+ * and opens user access with STAC (when SMAP is on) for exactly the copy,
+ * then closes it with CLAC.  A page fault on a user address inside the loop
  * first goes to vm_fault() (trap.c: demand paging works through a copy);
  * if that cannot resolve it, trap() resumes at the recovery label, which
  * returns EFAULT.  Nothing is pushed between arming and the copy, so the
@@ -14,6 +14,7 @@
  * switch (cpu_user.c: cpu_switch_md), so a preemption inside a copy
  * cannot leave it armed for another thread.
  */
+#include "assym.h"
 #include <machine/asmdefs.h>
 
 #define EFAULT_ASM       14
@@ -41,16 +42,16 @@ support_user_start:
 	.type	cpu_copy_user, @function
 cpu_copy_user:
 	leaq	1f(%rip), %rax
-	movq	%rax, %gs:8
+	movq	%rax, %gs:GD_ONFAULT
 	SMAP_STAC
 	movq	%rdx, %rcx
 	rep movsb
 	SMAP_CLAC
-	movq	$0, %gs:8
+	movq	$0, %gs:GD_ONFAULT
 	xorl	%eax, %eax
 	ret
 1:	SMAP_CLAC
-	movq	$0, %gs:8
+	movq	$0, %gs:GD_ONFAULT
 	movl	$EFAULT_ASM, %eax
 	ret
 	.size	cpu_copy_user, . - cpu_copy_user
@@ -65,7 +66,7 @@ cpu_copy_user:
 	.type	cpu_copy_user_str, @function
 cpu_copy_user_str:
 	leaq	3f(%rip), %rax
-	movq	%rax, %gs:8
+	movq	%rax, %gs:GD_ONFAULT
 	SMAP_STAC
 	xorl	%r8d, %r8d
 1:	cmpq	%rdx, %r8
@@ -76,17 +77,17 @@ cpu_copy_user_str:
 	testb	%al, %al
 	jnz	1b
 	SMAP_CLAC
-	movq	$0, %gs:8
+	movq	$0, %gs:GD_ONFAULT
 	movq	%r8, (%rcx)
 	xorl	%eax, %eax
 	ret
 2:	SMAP_CLAC
-	movq	$0, %gs:8
+	movq	$0, %gs:GD_ONFAULT
 	movq	%r8, (%rcx)
 	movl	$ENAMETOOLONG_ASM, %eax
 	ret
 3:	SMAP_CLAC
-	movq	$0, %gs:8
+	movq	$0, %gs:GD_ONFAULT
 	movl	$EFAULT_ASM, %eax
 	ret
 	.size	cpu_copy_user_str, . - cpu_copy_user_str
@@ -100,17 +101,17 @@ cpu_copy_user_str:
 	.type	cpu_user_cmpxchg32, @function
 cpu_user_cmpxchg32:
 	leaq	1f(%rip), %rax
-	movq	%rax, %gs:8
+	movq	%rax, %gs:GD_ONFAULT
 	SMAP_STAC
 	movl	%esi, %eax
 	lock cmpxchgl %edx, (%rdi)
 	SMAP_CLAC
-	movq	$0, %gs:8
+	movq	$0, %gs:GD_ONFAULT
 	movl	%eax, (%rcx)
 	xorl	%eax, %eax
 	ret
 1:	SMAP_CLAC
-	movq	$0, %gs:8
+	movq	$0, %gs:GD_ONFAULT
 	movl	$EFAULT_ASM, %eax
 	ret
 	.size	cpu_user_cmpxchg32, . - cpu_user_cmpxchg32
@@ -134,19 +135,19 @@ cpu_kernel_touch_user:
 	pushq	%rbx
 	movq	%rsp, %rbx
 	leaq	1f(%rip), %rax
-	movq	%rax, %gs:8
+	movq	%rax, %gs:GD_ONFAULT
 	testl	%esi, %esi
 	jnz	2f
 	movq	(%rdi), %rax
 	jmp	3f
 2:	call	*%rdi
-3:	movq	$0, %gs:8
+3:	movq	$0, %gs:GD_ONFAULT
 	popq	%rbx
 	popfq
 	xorl	%eax, %eax
 	ret
 1:	movq	%rbx, %rsp			/* a faulting call left its return address */
-	movq	$0, %gs:8
+	movq	$0, %gs:GD_ONFAULT
 	popq	%rbx
 	popfq
 	movl	$-1, %eax
