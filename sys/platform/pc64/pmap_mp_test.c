@@ -827,11 +827,15 @@ pmapmp_enter_keeps_ad(struct ktest *t)
 	KT_ASSERT(t, pm != NULL && f != 0 && g != 0);
 	KT_ASSERT_EQ(t, pmap_enter(pm, UVA_BASE, f, RW, 0), 0);
 	lwkt_set_pmap(pm);
+	cpu_user_access_begin(); /* a user page, from ring 0 on purpose */
 	*(volatile uint64_t *)UVA_BASE = 1; /* the walk sets A and D */
+	cpu_user_access_end();
 	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & ad, ad);
 	KT_EXPECT_EQ(t, pmap_enter(pm, UVA_BASE, f, RW, 0), 0);
 	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & ad, ad);
+	cpu_user_access_begin();
 	*(volatile uint64_t *)UVA_BASE = 2;
+	cpu_user_access_end();
 	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & PG_M, PG_M);
 	/* Same frame, fewer rights: invalidated, still dirty. */
 	KT_EXPECT_EQ(t, pmap_enter(pm, UVA_BASE, f, VM_PROT_READ, 0), 0);
