@@ -20,6 +20,7 @@
 #include <machine/vmparam.h>
 #include <sys/errno.h>
 #include <sys/mman.h>
+#include <sys/param.h>
 #include <sys/systm.h>
 
 static int

@@ -25,6 +25,7 @@
 #include <sys/errno.h>
 #include <sys/malloc.h>
 #include <sys/mman.h>
+#include <sys/param.h>
 #include <sys/systm.h>
 #include <vm/pmap.h>
 #include <vm/vm_map.h>

@@ -6,9 +6,9 @@
  */
 #include <vm/vm_map.h>
 
-#include <machine/vmparam.h>
 #include <sys/errno.h>
 #include <sys/malloc.h>
+#include <sys/param.h>
 #include <sys/systm.h>
 
 void

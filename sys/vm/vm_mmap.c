@@ -44,6 +44,7 @@
 #include <sys/bootopt.h>
 #include <sys/errno.h>
 #include <sys/mman.h>
+#include <sys/param.h>
 #include <sys/systm.h>
 #include <vm/pmap.h>
 #include <vm/vm_map.h>
