@@ -119,6 +119,10 @@ boot user-smp8     --smp 8 --modules "$utests" \
                    --cmdline "test=none run=ut_syscalls,ut_signals,ut_threads,ut_exit"
 boot user-pc       --machine pc --smp 4 --modules "$utests" \
                    --cmdline "test=none run=ut_syscalls,ut_signals,ut_threads:2000,ut_exit"
+# The user workload under the TLB sanitizer (conf/TLBSAN): every user
+# page-table change, shootdown and frame free checked against SDM 4.10.
+boot user-tlbsan   --smp 4 --elf "$top/build/TLBSAN/kernel.elf" --modules "$utests $u/ut_vmrace" \
+                   --cmdline "test=none tlbsan=1 run=ut_syscalls,ut_signals,ut_threads:500,ut_exit,ut_vmrace:2"
 # A kernel without options KTEST runs user programs too (mi_main).
 boot user-minimal  --smp 2 --elf "$top/build/MINIMAL/kernel.elf" \
                    --modules "$u/ut_syscalls" --cmdline "run=ut_syscalls"
