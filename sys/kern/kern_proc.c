@@ -63,8 +63,36 @@ lwp_alloc(struct proc *p)
 	if (lp == NULL)
 		return NULL;
 	lp->lwp_proc = p;
+	memset(lp->lwp_affinity, 0xff, sizeof(lp->lwp_affinity));
 	cpu_lwp_init(lp);
 	return lp;
+}
+
+int
+lwp_affinity_pick(const struct lwp *lp, int cpu)
+{
+	int i, c;
+
+	for (i = 0; i < ncpus; i++) {
+		c = (cpu + i) % ncpus;
+		if (c < LWP_AFFINITY_WORDS * 64 &&
+		    (lp->lwp_affinity[c / 64] & (1ull << (c % 64))))
+			return c;
+	}
+	return -1;
+}
+
+void
+lwp_affinity_enforce(struct lwp *lp)
+{
+	struct proc *p = lp->lwp_proc;
+	int me = mycpu->gd_cpuid, cpu;
+
+	spin_lock(&p->p_lock);
+	cpu = lwp_affinity_pick(lp, me);
+	spin_unlock(&p->p_lock);
+	if (cpu >= 0 && cpu != me)
+		lwkt_migrate(cpu); /* a message adopts us on cpu */
 }
 
 void

@@ -134,6 +134,7 @@ userret(struct lwp *lp, void *frame)
 	for (;;) {
 		if (__atomic_load_n(&lp->lwp_proc->p_exiting, __ATOMIC_SEQ_CST))
 			lwp_exit(lp);
+		lwp_affinity_enforce(lp);
 		if (lp->lwp_sig.ksi_signo != 0) {
 			deliver(lp, frame);
 			continue;

@@ -16,6 +16,7 @@
 #include <sys/cons.h>
 #include <sys/cpu.h>
 #include <sys/errno.h>
+#include <sys/lwkt_ipiq.h>
 #include <sys/malloc.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
@@ -53,6 +54,15 @@
 #define BOOT_EPOCH_NS (1767225600ull * NS_PER_S) /* 2026-01-01 00:00 UTC */
 
 static uint64_t warned[NSYSCALLS / 64 + 1]; /* ENOSYS reported once */
+
+/* The interrupt is the point: the thread there passes userret(). */
+static void
+affinity_poke(void *arg1, uint64_t arg2, void *frame)
+{
+	(void)arg1;
+	(void)arg2;
+	(void)frame;
+}
 
 static int64_t
 cons_write_user(const void *ubuf, uint64_t len)
@@ -190,8 +200,11 @@ sys_clone(struct lwp *lp, void *frame, uint64_t flags, uint64_t newsp,
 	if (error == 0 && (flags & CLONE_CHILD_SETTID) &&
 	    copyout(&tid, (void *)ctid, sizeof(tid)) != 0)
 		error = EFAULT;
-	/* Spread threads over the CPUs, round-robin per process. */
-	cpu = (p->p_nlwps_total + 1 + p->p_pid) % ncpus;
+	/* Spread threads over their allowed CPUs, round-robin. */
+	memcpy(nlp->lwp_affinity, lp->lwp_affinity, sizeof(lp->lwp_affinity));
+	cpu = lwp_affinity_pick(nlp, (p->p_nlwps_total + 1 + p->p_pid) % ncpus);
+	if (cpu < 0)
+		cpu = mycpu->gd_cpuid;
 	if (error == 0)
 		error = lwp_spawn(p, nlp, cpu);
 	if (error != 0)
@@ -246,37 +259,60 @@ do_nanosleep(struct lwp *lp, int clk, int flags, uint64_t ureq, uint64_t urem)
 	return lwp_sleep_ns(lp, ns);
 }
 
+/*
+ * sched_setaffinity/sched_getaffinity for any thread of the process (a
+ * pid/tid of 0 is the caller).  The mask lives in the lwp (under
+ * p_lock); a thread outside its mask moves itself at its next return to
+ * user mode (userret: lwkt_migrate, a message to the target CPU), so
+ * another thread's mask change only pokes it.
+ */
 static int64_t
-sys_sched_affinity(struct lwp *lp, bool set, int64_t pid, uint64_t len,
+sys_sched_affinity(struct lwp *lp, bool set, int64_t tid, uint64_t len,
                    uint64_t umask)
 {
-	uint64_t mask[4] = {0, 0, 0, 0}; /* up to 256 CPUs */
-	size_t n = sizeof(mask);
-	int cpu, i;
+	struct proc *p = lp->lwp_proc;
+	uint64_t mask[LWP_AFFINITY_WORDS] = {0, 0, 0, 0};
+	size_t n = sizeof(mask), online = (size_t)howmany(ncpus, 64) * 8;
+	struct lwp *t;
+	int i, target_cpu = -1;
 
-	if (pid != 0 && pid != lp->lwp_tid)
-		return -ESRCH; /* other threads: not supported */
-	if (!set) {
-		/* Linux: len must cover the kernel's mask, in longs. */
-		if (len < (uint64_t)howmany(ncpus, 64) * 8 || (len & 7))
-			return -EINVAL;
-		for (i = 0; i < ncpus; i++)
-			mask[i / 64] |= 1ull << (i % 64);
+	if (!set && (len < online || (len & 7)))
+		return -EINVAL; /* Linux: room for the kernel's mask */
+	if (set) {
 		n = MIN(n, len);
-		n = MIN(n, (size_t)howmany(ncpus, 64) * 8);
+		if (copyin((void *)umask, mask, n) != 0)
+			return -EFAULT;
+		for (i = ncpus; i < LWP_AFFINITY_WORDS * 64; i++)
+			mask[i / 64] &= ~(1ull << (i % 64)); /* online only */
+		if ((mask[0] | mask[1] | mask[2] | mask[3]) == 0)
+			return -EINVAL;
+	}
+	spin_lock(&p->p_lock);
+	for (t = p->p_lwps; t != NULL; t = t->lwp_next)
+		if (tid == 0 ? t == lp : t->lwp_tid == tid)
+			break;
+	if (t == NULL) {
+		spin_unlock(&p->p_lock);
+		return -ESRCH;
+	}
+	if (set) {
+		memcpy(t->lwp_affinity, mask, sizeof(mask));
+		if (t != lp && t->lwp_thread != NULL)
+			target_cpu = t->lwp_thread->td_gd->gd_cpuid;
+	} else {
+		memcpy(mask, t->lwp_affinity, sizeof(mask));
+	}
+	spin_unlock(&p->p_lock);
+	if (!set) {
+		for (i = ncpus; i < LWP_AFFINITY_WORDS * 64; i++)
+			mask[i / 64] &= ~(1ull << (i % 64));
+		n = MIN(len, online);
 		return copyout(mask, (void *)umask, n) != 0 ? -EFAULT
 		                                            : (int64_t)n;
 	}
-	n = MIN(n, len);
-	if (copyin((void *)umask, mask, n) != 0)
-		return -EFAULT;
-	/* Run on the lowest CPU of the mask: a message moves us there. */
-	for (cpu = 0; cpu < ncpus; cpu++)
-		if (mask[cpu / 64] & (1ull << (cpu % 64)))
-			break;
-	if (cpu == ncpus)
-		return -EINVAL;
-	lwkt_migrate(cpu);
+	if (target_cpu >= 0 && target_cpu != mycpu->gd_cpuid)
+		lwkt_send_ipiq(target_cpu, affinity_poke, NULL, 0);
+	lwp_affinity_enforce(lp);
 	return 0;
 }
 

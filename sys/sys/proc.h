@@ -28,9 +28,10 @@
 #include <sys/types.h>
 #include <vm/vm_map.h>
 
-#define PROC_MAX_LWPS 128 /* threads per process: more is EAGAIN */
-#define PROC_COMM_LEN 32  /* name kept for messages */
-#define LINUX_NSIG    64  /* signals 1..64 */
+#define PROC_MAX_LWPS      128 /* threads per process: more is EAGAIN */
+#define PROC_COMM_LEN      32  /* name kept for messages */
+#define LINUX_NSIG         64  /* signals 1..64 */
+#define LWP_AFFINITY_WORDS 4   /* sched_setaffinity masks: 256 CPUs */
 
 /* One signal action, the layout of Linux's kernel struct sigaction. */
 struct k_sigaction {
@@ -61,6 +62,7 @@ struct lwp {
 	uint64_t lwp_sigmask;      /* blocked signals (bit sig-1) */
 	struct k_siginfo lwp_sig;  /* pending synchronous signal */
 	const volatile void *lwp_wchan; /* what it sleeps on (exit wakes it) */
+	uint64_t lwp_affinity[LWP_AFFINITY_WORDS]; /* allowed CPUs (p_lock) */
 };
 
 struct proc {
@@ -113,6 +115,11 @@ extern volatile uint64_t proc_threads_created; /* user threads ever */
 /* sys/kern/kern_userboot.c: run= programs; failures (0: all exited 0). */
 int userboot_run(void);
 extern const char *run_list; /* the run= option, NULL when absent */
+
+/* First allowed CPU of lp at or after cpu (wrapping), or -1 (p_lock). */
+int lwp_affinity_pick(const struct lwp *lp, int cpu);
+/* Move the calling thread into its affinity mask if it is outside. */
+void lwp_affinity_enforce(struct lwp *lp);
 
 /* The current user thread (NULL in a kernel thread). */
 struct lwp *curlwp_get(void);

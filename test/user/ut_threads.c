@@ -105,6 +105,44 @@ pinned(void *arg)
 	return x > 1.0 ? NULL : (void *)2l;
 }
 
+static volatile int spin_release;
+
+static void *
+spinner(void *arg)
+{
+	(void)arg;
+	while (!spin_release)
+		;
+	return NULL;
+}
+
+/* Another thread's mask: set, read back, and the thread keeps running. */
+static void
+t_affinity_other(void)
+{
+	cpu_set_t set, got;
+	pthread_t t;
+	int err;
+
+	spin_release = 0;
+	CHECK(pthread_create(&t, NULL, spinner, NULL) == 0);
+	CPU_ZERO(&set);
+	CPU_SET(ncpu - 1, &set);
+	err = pthread_setaffinity_np(t, sizeof(set), &set);
+	if (err != 0)
+		ut_line("# pthread_setaffinity_np: %d (%s), cpu %d", err,
+		        strerror(err), ncpu - 1);
+	CHECK(err == 0);
+	CHECK(pthread_getaffinity_np(t, sizeof(got), &got) == 0);
+	CHECK(CPU_EQUAL(&set, &got));
+	CHECK(sched_getaffinity(0, sizeof(got), &got) == 0);
+	CHECK(CPU_COUNT(&got) == ncpu); /* the caller's own is unchanged */
+	spin_release = 1;
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK(syscall(SYS_sched_getaffinity, 999999, sizeof(got), &got) == -1 &&
+	      errno == ESRCH);
+}
+
 static void
 t_affinity(void)
 {
@@ -325,11 +363,12 @@ main(int argc, char **argv)
 		storm_n = atol(argv[1]);
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		ncpu = CPU_COUNT(&set);
-	ut_begin("ut_threads", 8);
+	ut_begin("ut_threads", 9);
 	UT_CASE(t_create_join);
 	UT_CASE(t_condvar);
 	UT_CASE(t_futex_requeue);
 	UT_CASE(t_affinity);
+	UT_CASE(t_affinity_other);
 	UT_CASE(t_fpu);
 	UT_CASE(t_64_threads);
 	UT_CASE(t_thread_limit);
