@@ -274,7 +274,8 @@ trap(struct trapframe *tf)
 			kprintf("trap: stray interrupt on vector %lu\n", vec);
 		return;
 	}
-	if ((tf->tf_cs & 3) != 0 && vec != 2) {
+	/* NMI, #DF and #MC are never a user program's doing: not signals. */
+	if ((tf->tf_cs & 3) != 0 && vec != 2 && vec != 8 && vec != 18) {
 		mycpu->gd_cnt.pc_traps++;
 		trap_user(tf); /* an exception in user mode: a signal */
 		return;
