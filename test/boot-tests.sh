@@ -71,6 +71,11 @@ boot ipiq-lose-nosafety --smp 4 \
 # A thread overflowing its stack hits its guard page: a clear panic.
 boot stack-overflow --smp 2 --cmdline "test=lwkt lwkt.overflow_test=1" \
                    --expect fail --expect-line "thread stack overflow"
+# Many initiators, one target, 8-entry FIFOs: the senders must hit a full
+# FIFO (the paths table's last column) while their shootdowns fly.
+boot tinyfifo-fanin --smp 8 --elf "$top/build/TINYFIFO/kernel.elf" \
+                   --cmdline "test=none stress=fanin,initiators stress.seconds=2" \
+                   --expect-line "^  fanin +([0-9]+ +){7}[1-9][0-9]*$"
 # 8-entry FIFOs (conf/TINYFIFO): both sides flood each other, no deadlock.
 boot tinyfifo      --smp 8 --elf "$top/build/TINYFIFO/kernel.elf" \
                    --cmdline "test=ipiq,msgport,lwkt"

@@ -59,9 +59,10 @@
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 
-static BOOTOPT_STR(stress_list, "stress",
-                   "shootdown stress scenarios: all, or remap,initiators,"
-                   "switch,idle,ptpage,kernel,introff,bigrange,large,reap");
+static BOOTOPT_STR(
+    stress_list, "stress",
+    "shootdown stress scenarios: all, or remap,initiators,"
+    "switch,idle,ptpage,kernel,introff,bigrange,large,reap,fanin");
 static BOOTOPT_INT(stress_seconds, "stress.seconds", 2, 1, 3600,
                    "seconds per stress scenario");
 static BOOTOPT_U64(stress_seed, "stress.seed", 1, 1, UINT64_MAX,
@@ -896,4 +897,5 @@ KTEST_SUITE_OPT(pmap_stress, "stress", &stress_list, NULL, NULL,
                 {"switch", stress_case}, {"idle", stress_case},
                 {"ptpage", stress_case}, {"kernel", stress_case},
                 {"introff", stress_case}, {"bigrange", stress_case},
-                {"large", stress_case}, {"reap", stress_case});
+                {"large", stress_case}, {"reap", stress_case},
+                {"fanin", stress_case});
