@@ -120,8 +120,8 @@ void pmap_inval_batch_wait(struct pmap_inval_batch *b);  /* wait + free */
 void pmap_inval_batch_defer_free(struct pmap_inval_batch *b, vm_paddr_t pa);
 
 /* Tunables (boot options in pmap_inval.c; benchmarks may change them). */
-extern int pmap_inval_ceiling;     /* pages above which a flush is total */
-extern int pmap_inval_idle_defer;  /* halted CPUs flush on wakeup */
+extern int pmap_inval_ceiling;    /* pages above which a flush is total */
+extern int pmap_inval_idle_defer; /* halted CPUs flush on wakeup */
 
 /* One step of a page-table walk, for debuggers and tests. */
 struct pmap_walk {
