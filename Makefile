@@ -63,7 +63,7 @@ ASSYM    := $(BUILD)/include/assym.h
 
 .PHONY: FORCE all configs run test test-host test-boot test-scale test-bochs \
 	bochs gdb bench format format-check deps clean compiledb \
-	print-compiledb shellcheck test-ktap deps-boot
+	print-compiledb shellcheck test-ktap deps-boot mutants mutants-emu
 all: $(ELF) $(ISO)
 
 # <cpu/...> and <machine/...> resolve through two links in the build dir.
@@ -163,13 +163,15 @@ deps-boot:
 CONFIGS := $(notdir $(wildcard conf/[A-Z]*))
 
 test:
-	@tools/deps.sh build qemu host bochs gdb format python console shellcheck
+	@tools/deps.sh build qemu host bochs gdb format python console shellcheck model
 	@$(MAKE) --no-print-directory configs
 	@test/run-all.sh host "ktap=/usr/bin/python3 test/lib/ktap_test.py" boot \
 	    "console=/usr/bin/python3 test/run-console.py" \
 	    "bochs=$(MAKE) --no-print-directory -s test-bochs" \
 	    "gdb=$(MAKE) --no-print-directory -s test-gdb" \
 	    "bench=$(MAKE) --no-print-directory -s bench-smoke" \
+	    "model=$(MAKE) --no-print-directory -s test-model" \
+	    "mutants=/usr/bin/python3 test/mutants.py" \
 	    "format=tools/format-check.sh" "shellcheck=tools/shellcheck.sh"
 
 test-host:
@@ -179,6 +181,14 @@ test-host:
 configs:
 	@for c in $(CONFIGS); do \
 	    $(MAKE) --no-print-directory KERNCONF=$$c all || exit 1; done
+
+# The shootdown mutation matrix: every pmap.bug= mistake under the TLB
+# sanitizer must be caught (test/mutants.py); mutants-emu: the same rows
+# without the sanitizer, to show what the emulator alone lets through.
+mutants: deps-boot all
+	@/usr/bin/python3 test/mutants.py
+mutants-emu: deps-boot all
+	@/usr/bin/python3 test/mutants.py --emulator-only
 
 # The serial-log parser and verdict of every runner, on crafted logs.
 test-ktap:

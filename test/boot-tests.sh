@@ -71,6 +71,11 @@ boot ipiq-lose-nosafety --smp 4 \
 # A thread overflowing its stack hits its guard page: a clear panic.
 boot stack-overflow --smp 2 --cmdline "test=lwkt lwkt.overflow_test=1" \
                    --expect fail --expect-line "thread stack overflow"
+# Many initiators, one target, 8-entry FIFOs: the senders must hit a full
+# FIFO (the paths table's last column) while their shootdowns fly.
+boot tinyfifo-fanin --smp 8 --elf "$top/build/TINYFIFO/kernel.elf" \
+                   --cmdline "test=none stress=fanin,initiators stress.seconds=2" \
+                   --expect-line "^  fanin +([0-9]+ +){7}[1-9][0-9]*$"
 # 8-entry FIFOs (conf/TINYFIFO): both sides flood each other, no deadlock.
 boot tinyfifo      --smp 8 --elf "$top/build/TINYFIFO/kernel.elf" \
                    --cmdline "test=ipiq,msgport,lwkt"
@@ -95,16 +100,25 @@ boot maxcpu-overflow --machine pc --smp 72 --mem 1G \
 # The shootdown tests must see a missing remote flush: with it skipped
 # they report stale TLB entries, and without waiting for acks the exact
 # message counts break.  (Proves the tests can see the bug they test.)
-boot pmap-skip-remote --smp 8 --cmdline "test=pmapmp pmap.skip_remote=1" \
+boot pmap-skip-remote --smp 8 --cmdline "test=pmapmp pmap.bug=no_remote" \
                    --expect fail --expect-line "stale TLB"
-boot pmap-nowait   --smp 8 --cmdline "test=pmapmp pmap.nowait=1" \
+boot pmap-nowait   --smp 8 --cmdline "test=pmapmp pmap.bug=no_wait" \
                    --expect fail
 # The shootdown stress suite (sys/vm/pmap_stress.c): every scenario for
 # 1 s must find nothing; with remote flushes skipped it must find stale
 # reads (proves the suite can see the bug it hunts).
 boot stress        --smp 8 --cmdline "test=none stress=all stress.seconds=1"
+# The TLB sanitizer (conf/TLBSAN, on from boot): the pmap suites and every
+# stress scenario judged by the SDM 4.10 rules, not by TCG's TLB, must
+# end with 0 violations and no lost record.
+boot tlbsan-smp4   --smp 4 --elf "$top/build/TLBSAN/kernel.elf" \
+                   --cmdline "test=pmap,pmapmp,trap stress=all stress.seconds=1" \
+                   --expect-line "tlbsan: .* 0 dropped, 0 violations"
+boot tlbsan-smp8   --smp 8 --elf "$top/build/TLBSAN/kernel.elf" \
+                   --cmdline "test=pmap,pmapmp,trap stress=all stress.seconds=1" \
+                   --expect-line "tlbsan: .* 0 dropped, 0 violations"
 boot stress-skip-remote --smp 8 \
-                   --cmdline "test=none stress=remap,kernel stress.seconds=2 pmap.skip_remote=1" \
+                   --cmdline "test=none stress=remap,kernel stress.seconds=2 pmap.bug=no_remote" \
                    --expect fail --expect-line "stress: .*stale read on cpu"
 # User mode (test/user/, built with musl-gcc): the test programs as boot
 # modules, run as processes at once; each must exit 0 and no page may

@@ -2,7 +2,7 @@
 # Install the Debian packages a task needs, and only those that are missing.
 #
 #   tools/deps.sh GROUP...      GROUP: build qemu bochs host python console
-#                                      plot gdb format shellcheck
+#                                      plot gdb format shellcheck model
 #
 # A fresh machine (CI included) has none of the tools this project builds
 # and boots with, so every entry point that needs one calls this first
@@ -24,7 +24,7 @@ set -euo pipefail
 
 usage() {
 	echo "usage: $0 GROUP..." >&2
-	echo "groups: build qemu bochs host python console plot gdb format shellcheck" >&2
+	echo "groups: build qemu bochs host python console plot gdb format shellcheck model" >&2
 	exit 2
 }
 
@@ -42,6 +42,7 @@ group_packages() {
 	gdb) echo gdb ;;
 	format) echo clang-format ;;
 	shellcheck) echo shellcheck ;;
+	model) echo spin gcc ;;
 	*) return 1 ;;
 	esac
 }
@@ -55,6 +56,7 @@ group_commands() {
 	gdb) echo gdb ;;
 	format) echo clang-format ;;
 	shellcheck) echo shellcheck ;;
+	model) echo spin gcc ;;
 	*) return 1 ;;
 	esac
 }

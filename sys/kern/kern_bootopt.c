@@ -306,9 +306,9 @@ bootopt_eq_nocase(const char *a, const char *b)
  * Parse v as option 'key' of kind 'kind': the value, or 'def' with an
  * error message naming the key, the bad value and what is accepted.
  */
-static uint64_t
-bootopt_parse(const char *key, const char *v, int kind, uint64_t def,
-              uint64_t min, uint64_t max)
+uint64_t
+bootopt_parse_value(const char *key, const char *v, int kind, uint64_t def,
+                    uint64_t min, uint64_t max)
 {
 	static const char *const yes[] = {"1", "yes", "on", "true"};
 	static const char *const no[] = {"0", "no", "off", "false"};
@@ -359,16 +359,17 @@ bootopt_apply(void)
 			*(const char **)d->var = v;
 			break;
 		case BOOTOPT_K_BOOL:
-			*(bool *)d->var = bootopt_parse(d->key, v, d->kind,
-			                                d->def, 0, 1) != 0;
+			*(bool *)d->var =
+			    bootopt_parse_value(d->key, v, d->kind, d->def, 0,
+			                        1) != 0;
 			break;
 		case BOOTOPT_K_INT:
 			/* The declaration asserts max fits an int. */
-			*(int *)d->var = (int)bootopt_parse(
+			*(int *)d->var = (int)bootopt_parse_value(
 			    d->key, v, d->kind, d->def, d->min, d->max);
 			break;
 		case BOOTOPT_K_U64:
-			*(uint64_t *)d->var = bootopt_parse(
+			*(uint64_t *)d->var = bootopt_parse_value(
 			    d->key, v, d->kind, d->def, d->min, d->max);
 			break;
 		default:
@@ -378,20 +379,6 @@ bootopt_apply(void)
 			break;
 		}
 	}
-}
-
-bool
-bootopt_get_bool(const char *key, bool def)
-{
-	return bootopt_parse(key, bootopt_get(key), BOOTOPT_K_BOOL, def, 0,
-	                     1) != 0;
-}
-
-uint64_t
-bootopt_get_u64(const char *key, uint64_t def, uint64_t min, uint64_t max)
-{
-	return bootopt_parse(key, bootopt_get(key), BOOTOPT_K_U64, def, min,
-	                     max);
 }
 
 /*
@@ -453,18 +440,6 @@ optlist_item(const char *list, int idx, char *buf, size_t bufsz)
 	}
 	/* len <= BOOTOPT_MAXLEN, so it fits an int. */
 	return (int)len;
-}
-
-bool
-bootopt_list_has(const char *key, const char *item)
-{
-	return optlist_has(bootopt_get(key), item);
-}
-
-int
-bootopt_list_next(const char *key, int idx, char *buf, size_t bufsz)
-{
-	return optlist_item(bootopt_get(key), idx, buf, bufsz);
 }
 
 int

@@ -19,27 +19,58 @@
 #include "htest.h"
 
 /* An option declared outside kern_bootopt.c: the linker set spans files. */
-BOOTOPT_DECLARE(htest_extra, "htest.extra", "declared by the host test");
+static BOOTOPT_STR(htest_extra, "htest.extra", "declared by the host test");
 /*
  * In the kernel each option is declared by the file that reads it; this
  * program links only the parser, so it declares the ones it uses.
  */
-BOOTOPT_DECLARE(h_test, "test", "suites");
-BOOTOPT_DECLARE(h_test_seed, "test.seed", "seed");
-BOOTOPT_DECLARE(h_test_fail, "test.fail", "fail on purpose");
-BOOTOPT_DECLARE(h_console, "console", "console mode");
-BOOTOPT_DECLARE(h_smp_max, "smp.max", "CPUs");
-BOOTOPT_DECLARE(h_stress, "stress", "stress tests");
-BOOTOPT_DECLARE(h_stress_seconds, "stress.seconds", "duration");
-BOOTOPT_DECLARE(h_stress_seed, "stress.seed", "seed");
-BOOTOPT_DECLARE(h_bochs_break, "bochs.break", "magic breakpoints");
-BOOTOPT_DECLARE(h_apic, "apic", "APIC mode");
+static BOOTOPT_STR(h_test, "test", "suites");
+static BOOTOPT_STR(h_test_seed, "test.seed", "seed");
+static BOOTOPT_STR(h_test_fail, "test.fail", "fail on purpose");
+static BOOTOPT_STR(h_console, "console", "console mode");
+static BOOTOPT_STR(h_smp_max, "smp.max", "CPUs");
+static BOOTOPT_STR(h_stress, "stress", "stress tests");
+static BOOTOPT_STR(h_stress_seconds, "stress.seconds", "duration");
+static BOOTOPT_STR(h_stress_seed, "stress.seed", "seed");
+static BOOTOPT_STR(h_bochs_break, "bochs.break", "magic breakpoints");
+static BOOTOPT_STR(h_apic, "apic", "APIC mode");
 
 /* Typed declarations: one line binds key, variable, default and range. */
 static BOOTOPT_INT(h_typed_int, "typed.int", 8, 1, 64, "an int in 1..64");
 static BOOTOPT_U64(h_typed_u64, "typed.u64", 5, 0, UINT64_MAX, "a u64");
 static BOOTOPT_BOOL(h_typed_bool, "typed.bool", true, "a bool, default on");
 static BOOTOPT_STR(h_typed_str, "typed.str", "a string or list");
+
+/*
+ * Key-based views of the parser for these tests, built from the public
+ * pieces the declared options use (bootopt_get, bootopt_parse_value,
+ * optlist_*), so every number, range and list rule is tested directly.
+ */
+static uint64_t
+get_u64(const char *key, uint64_t def, uint64_t min, uint64_t max)
+{
+	return bootopt_parse_value(key, bootopt_get(key), BOOTOPT_K_U64, def,
+	                           min, max);
+}
+
+static bool
+get_bool(const char *key, bool def)
+{
+	return bootopt_parse_value(key, bootopt_get(key), BOOTOPT_K_BOOL, def,
+	                           0, 1) != 0;
+}
+
+static bool
+list_has(const char *key, const char *item)
+{
+	return optlist_has(bootopt_get(key), item);
+}
+
+static int
+list_next(const char *key, int idx, char *buf, size_t bufsz)
+{
+	return optlist_item(bootopt_get(key), idx, buf, bufsz);
+}
 
 #define CAP_MAX (64 * 1024) /* console bytes one test may capture */
 
@@ -111,19 +142,19 @@ test_basic(void)
 	HT_CHECK(streq(bootopt_get("console"), "interactive"));
 	HT_CHECK(bootopt_get("stress") == NULL);
 	HT_CHECK(bootopt_get(NULL) == NULL);
-	HT_CHECK_EQ(bootopt_get_u64("test.seed", 1, 0, UINT64_MAX), 42);
-	HT_CHECK_EQ(bootopt_get_u64("smp.max", 256, 1, 256), 4);
-	HT_CHECK_EQ(bootopt_get_u64("stress.seconds", 5, 1, 3600), 10);
-	HT_CHECK_EQ(bootopt_get_u64("stress.seed", 7, 0, 100), 7);
-	HT_CHECK(bootopt_list_has("test", "vm"));
-	HT_CHECK(bootopt_list_has("test", "smp"));
-	HT_CHECK(!bootopt_list_has("test", "v"));
-	HT_CHECK(!bootopt_list_has("test", "vm,smp"));
-	HT_CHECK_EQ(bootopt_list_next("test", 0, buf, sizeof(buf)), 2);
+	HT_CHECK_EQ(get_u64("test.seed", 1, 0, UINT64_MAX), 42);
+	HT_CHECK_EQ(get_u64("smp.max", 256, 1, 256), 4);
+	HT_CHECK_EQ(get_u64("stress.seconds", 5, 1, 3600), 10);
+	HT_CHECK_EQ(get_u64("stress.seed", 7, 0, 100), 7);
+	HT_CHECK(list_has("test", "vm"));
+	HT_CHECK(list_has("test", "smp"));
+	HT_CHECK(!list_has("test", "v"));
+	HT_CHECK(!list_has("test", "vm,smp"));
+	HT_CHECK_EQ(list_next("test", 0, buf, sizeof(buf)), 2);
 	HT_CHECK(streq(buf, "vm"));
-	HT_CHECK_EQ(bootopt_list_next("test", 1, buf, sizeof(buf)), 3);
+	HT_CHECK_EQ(list_next("test", 1, buf, sizeof(buf)), 3);
 	HT_CHECK(streq(buf, "smp"));
-	HT_CHECK_EQ(bootopt_list_next("test", 2, buf, sizeof(buf)), -1);
+	HT_CHECK_EQ(list_next("test", 2, buf, sizeof(buf)), -1);
 	bootopt_check_unknown();
 	HT_CHECK_EQ(bootopt_nwarnings(), 0);
 	HT_CHECK_EQ(cap.len, 0);
@@ -162,10 +193,10 @@ test_empty(void)
 	HT_CHECK(bootopt_get("") == NULL);
 	HT_CHECK_EQ(cap.len, 0);
 	/* Getters on the empty table return their defaults silently. */
-	HT_CHECK(bootopt_get_bool("test.fail", true));
-	HT_CHECK_EQ(bootopt_get_u64("smp.max", 9, 1, 256), 9);
-	HT_CHECK(!bootopt_list_has("test", "vm"));
-	HT_CHECK_EQ(bootopt_list_next("test", 0, NULL, 0), -1);
+	HT_CHECK(get_bool("test.fail", true));
+	HT_CHECK_EQ(get_u64("smp.max", 9, 1, 256), 9);
+	HT_CHECK(!list_has("test", "vm"));
+	HT_CHECK_EQ(list_next("test", 0, NULL, 0), -1);
 	HT_CHECK_EQ(bootopt_nerrors(), 0);
 }
 
@@ -175,8 +206,8 @@ test_bare_and_separators(void)
 	parse("test.fail\tsmp.max=3 \t bochs.break a.b=x=y empty=");
 	HT_CHECK_EQ(bootopt_nwarnings(), 0);
 	HT_CHECK(streq(bootopt_get("test.fail"), "1"));
-	HT_CHECK(bootopt_get_bool("test.fail", false));
-	HT_CHECK(bootopt_get_bool("bochs.break", false));
+	HT_CHECK(get_bool("test.fail", false));
+	HT_CHECK(get_bool("bochs.break", false));
 	HT_CHECK(streq(bootopt_get("smp.max"), "3"));
 	/* Only the first '=' splits; the value may hold more. */
 	HT_CHECK(streq(bootopt_get("a.b"), "x=y"));
@@ -254,7 +285,7 @@ test_too_many_tokens(void)
 	for (int i = 0; i < 70; i++) {
 		snprintf(key, sizeof(key), "o%d", i);
 		if (i < BOOTOPT_MAXTOKENS)
-			HT_CHECK_EQ(bootopt_get_u64(key, 999, 0, 100), i);
+			HT_CHECK_EQ(get_u64(key, 999, 0, 100), i);
 		else
 			HT_CHECK(bootopt_get(key) == NULL);
 	}
@@ -341,14 +372,13 @@ test_bool(void)
 		snprintf(cmd, sizeof(cmd), "test.fail=%s", cases[i].val);
 		parse(cmd);
 		if (cases[i].want >= 0) {
-			HT_CHECK_EQ(bootopt_get_bool("test.fail", false),
+			HT_CHECK_EQ(get_bool("test.fail", false),
 			            cases[i].want);
-			HT_CHECK_EQ(bootopt_get_bool("test.fail", true),
-			            cases[i].want);
+			HT_CHECK_EQ(get_bool("test.fail", true), cases[i].want);
 			HT_CHECK_EQ(bootopt_nerrors(), 0);
 		} else {
-			HT_CHECK_EQ(bootopt_get_bool("test.fail", false), 0);
-			HT_CHECK_EQ(bootopt_get_bool("test.fail", true), 1);
+			HT_CHECK_EQ(get_bool("test.fail", false), 0);
+			HT_CHECK_EQ(get_bool("test.fail", true), 1);
 			HT_CHECK_EQ(bootopt_nerrors(), 2);
 			HT_CHECK(cap_has("bootopt: error: option 'test.fail': "
 			                 "value '"));
@@ -397,8 +427,8 @@ test_u64(void)
 	for (size_t i = 0; i < nitems(cases); i++) {
 		snprintf(cmd, sizeof(cmd), "smp.max=%s", cases[i].val);
 		parse(cmd);
-		uint64_t got = bootopt_get_u64("smp.max", 12345, cases[i].min,
-		                               cases[i].max);
+		uint64_t got =
+		    get_u64("smp.max", 12345, cases[i].min, cases[i].max);
 		if (cases[i].ok) {
 			HT_CHECK(got == cases[i].want);
 			HT_CHECK_EQ(bootopt_nerrors(), 0);
@@ -412,7 +442,7 @@ test_u64(void)
 
 	/* The exact message the documentation promises. */
 	parse("smp.max=abc");
-	HT_CHECK_EQ(bootopt_get_u64("smp.max", 256, 1, 256), 256);
+	HT_CHECK_EQ(get_u64("smp.max", 256, 1, 256), 256);
 	HT_CHECK(streq(cap.buf, "bootopt: error: option 'smp.max': value "
 	                        "'abc' is not a number in [1, 256]; using "
 	                        "256\n"));
@@ -426,33 +456,32 @@ test_lists(void)
 	int items = 0;
 
 	parse("test=a,,bb,ccc, stress=,,, console=verylongitem");
-	HT_CHECK(bootopt_list_has("test", "a"));
-	HT_CHECK(bootopt_list_has("test", "bb"));
-	HT_CHECK(bootopt_list_has("test", "ccc"));
-	HT_CHECK(!bootopt_list_has("test", ""));
-	HT_CHECK(!bootopt_list_has("test", "b"));
-	HT_CHECK(!bootopt_list_has("test", NULL));
-	HT_CHECK(!bootopt_list_has("nope", "a"));
-	for (int i = 0; bootopt_list_next("test", i, buf, sizeof(buf)) >= 0;
-	     i++)
+	HT_CHECK(list_has("test", "a"));
+	HT_CHECK(list_has("test", "bb"));
+	HT_CHECK(list_has("test", "ccc"));
+	HT_CHECK(!list_has("test", ""));
+	HT_CHECK(!list_has("test", "b"));
+	HT_CHECK(!list_has("test", NULL));
+	HT_CHECK(!list_has("nope", "a"));
+	for (int i = 0; list_next("test", i, buf, sizeof(buf)) >= 0; i++)
 		items++;
 	HT_CHECK_EQ(items, 3);
-	HT_CHECK_EQ(bootopt_list_next("test", 2, buf, sizeof(buf)), 3);
+	HT_CHECK_EQ(list_next("test", 2, buf, sizeof(buf)), 3);
 	HT_CHECK(streq(buf, "ccc"));
-	HT_CHECK_EQ(bootopt_list_next("test", -1, buf, sizeof(buf)), -1);
-	HT_CHECK_EQ(bootopt_list_next("stress", 0, buf, sizeof(buf)), -1);
-	HT_CHECK(!bootopt_list_has("stress", ""));
+	HT_CHECK_EQ(list_next("test", -1, buf, sizeof(buf)), -1);
+	HT_CHECK_EQ(list_next("stress", 0, buf, sizeof(buf)), -1);
+	HT_CHECK(!list_has("stress", ""));
 
 	/* Truncation: strlcpy-style, full length returned. */
-	HT_CHECK_EQ(bootopt_list_next("console", 0, buf, sizeof(buf)), 12);
+	HT_CHECK_EQ(list_next("console", 0, buf, sizeof(buf)), 12);
 	HT_CHECK(streq(buf, "verylon"));
-	HT_CHECK_EQ(bootopt_list_next("console", 0, buf, 1), 12);
+	HT_CHECK_EQ(list_next("console", 0, buf, 1), 12);
 	HT_CHECK(streq(buf, ""));
-	HT_CHECK_EQ(bootopt_list_next("console", 0, NULL, 0), 12);
+	HT_CHECK_EQ(list_next("console", 0, NULL, 0), 12);
 
 	/* A bare key is the one-item list "1". */
 	parse("test");
-	HT_CHECK(bootopt_list_has("test", "1"));
+	HT_CHECK(list_has("test", "1"));
 	HT_CHECK_EQ(bootopt_nerrors() + bootopt_nwarnings(), 0);
 }
 
@@ -525,12 +554,11 @@ test_fuzz(void)
 			if (v != NULL)
 				HT_CHECK(strchr(v, ' ') == NULL &&
 				         strchr(v, '\t') == NULL);
-			(void)bootopt_get_bool(keys[k], false);
-			(void)bootopt_get_u64(keys[k], 0, 0, 1000);
-			(void)bootopt_list_has(keys[k], "a");
+			(void)get_bool(keys[k], false);
+			(void)get_u64(keys[k], 0, 0, 1000);
+			(void)list_has(keys[k], "a");
 			for (int i = 0; i < 4; i++)
-				(void)bootopt_list_next(keys[k], i, item,
-				                        sizeof(item));
+				(void)list_next(keys[k], i, item, sizeof(item));
 		}
 		bootopt_check_unknown();
 		HT_CHECK(!cap.split_line);

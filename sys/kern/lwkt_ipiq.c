@@ -9,6 +9,9 @@
  * target CPU), so it needs no lock: see lwkt_ipiq_fifo.c for the index
  * protocol.
  *
+ * SPIN model of the protocol below (waking, coalescing, passive sends,
+ * full FIFOs, the hold and the safety drain): test/model/ipiq.pml.
+ *
  * Waking the target.  After queueing, the sender sets its bit in the
  * target's gd_ipimask and then reads the target's gd_ipi_draining flag;
  * only when the target is not draining does it send a hardware IPI
@@ -43,9 +46,13 @@
  *     (sys/platform/pc64/lapic.c; an xAPIC ICR write is an ordinary
  *     store, which x86 keeps in order);
  *  2. lwkt_ipiq_tick(): every CPU's timer tick drains its queues when
- *     its gd_ipimask is not empty (pc_ipiq_safety), so a wakeup lost
- *     anyway (a hardware fault, or ipiq.lose_ipi=N which drops every
- *     Nth IPI to prove this) delays the queue by at most one tick.
+ *     its gd_ipimask or gd_ipimask_passive is not empty
+ *     (pc_ipiq_safety), so a wakeup lost anyway (a hardware fault, or
+ *     ipiq.lose_ipi=N which drops every Nth IPI to prove this) delays
+ *     the queue by at most one tick.  The passive mask matters: a FIFO
+ *     full of passive messages whose sender's wake-up IPI was lost is
+ *     announced only there (test/model/ipiq.pml found this; mutant
+ *     TICK_ACTIVE_ONLY).
  * ipiq.no_safety_drain=1 turns 2 off: with ipiq.lose_ipi the watchdog
  * then catches the stall (test/boot-tests.sh row ipiq-lose-nosafety).
  *
@@ -110,11 +117,10 @@
 #include <sys/systm.h>
 #include <sys/thread.h>
 
-BOOTOPT_DECLARE(
-    ipiq_drop, "ipiq.drop",
-    "fault injection: lose the wakeup of every Nth IPI-queue message");
-BOOTOPT_DECLARE(ipiq_stall, "ipiq.stall",
-                "CPU,MS: the ipiq watchdog test stalls CPU for MS ms");
+BOOTOPT_INT(lwkt_ipiq_debug_drop, "ipiq.drop", 0, 0, 1 << 30,
+            "fault injection: lose the wakeup of every Nth IPI-queue message");
+static BOOTOPT_STR(ipiq_stall, "ipiq.stall",
+                   "CPU,MS: the ipiq watchdog test stalls CPU for MS ms");
 BOOTOPT_INT(lwkt_ipiq_lose_ipi, "ipiq.lose_ipi", 0, 0, 1 << 30,
             "fault injection: do not send every Nth hardware IPI the "
             "queues ask for (the tick's safety drain must recover)");
@@ -124,7 +130,6 @@ BOOTOPT_BOOL(lwkt_ipiq_no_safety_drain, "ipiq.no_safety_drain", false,
 #define WATCHDOG_WARN_NS  (1 * NS_PER_S)
 #define WATCHDOG_PANIC_NS (10 * NS_PER_S)
 
-int lwkt_ipiq_debug_drop;             /* drop every Nth message (tests only) */
 int lwkt_ipiq_stall_cpu = -1;         /* ipiq.stall: CPU to stall */
 int lwkt_ipiq_stall_ms;               /* ipiq.stall: for how long */
 uint64_t lwkt_ipiq_watchdog_warnings; /* watchdog warnings printed */
@@ -175,7 +180,7 @@ ipiq_hold(void)
 
 	if (td != NULL)
 		td->td_critcount++;
-	__asm__ volatile("" ::: "memory");
+	cpu_ccfence();
 }
 
 static void
@@ -183,7 +188,7 @@ ipiq_unhold(uint64_t flags)
 {
 	struct thread *td = curthread;
 
-	__asm__ volatile("" ::: "memory");
+	cpu_ccfence();
 	if (td == NULL)
 		return;
 	if (--td->td_critcount == 0 && (flags & INTR_ON) &&
@@ -200,15 +205,13 @@ lwkt_ipiq_bootopts(void)
 {
 	char buf[24];
 
-	lwkt_ipiq_debug_drop =
-	    (int)bootopt_get_u64("ipiq.drop", 0, 0, 1u << 30);
-	if (bootopt_list_next("ipiq.stall", 0, buf, sizeof(buf)) >= 0) {
+	if (optlist_item(ipiq_stall, 0, buf, sizeof(buf)) >= 0) {
 		const char *p = buf;
 		int cpu = 0, ms = 0;
 
 		while (*p >= '0' && *p <= '9')
 			cpu = cpu * 10 + (*p++ - '0');
-		if (bootopt_list_next("ipiq.stall", 1, buf, sizeof(buf)) >= 0)
+		if (optlist_item(ipiq_stall, 1, buf, sizeof(buf)) >= 0)
 			for (p = buf; *p >= '0' && *p <= '9'; p++)
 				ms = ms * 10 + (*p - '0');
 		if (cpu < ncpus && ms > 0) {
@@ -661,8 +664,9 @@ lwkt_ipiq_intr(void *frame)
 }
 
 /*
- * The safety drain, from every CPU's local APIC tick: if an active
- * message is announced in our gd_ipimask, drain as if its IPI had come
+ * The safety drain, from every CPU's local APIC tick: if a message is
+ * announced in our gd_ipimask or gd_ipimask_passive, drain as if its IPI
+ * had come
  * (in a critical section, deferred to its end like an IPI).  A lost
  * wakeup - an IPI that overtook its mask bit, or one the hardware
  * dropped - leaves the bit set and, through coalescing, holds back every
@@ -677,7 +681,7 @@ lwkt_ipiq_tick(void *frame)
 	if (gd->gd_ipiq == NULL)
 		return;
 	spill_flush(); /* a spill left behind moves on within a tick */
-	if (lwkt_ipiq_no_safety_drain || cpumask_isempty(&gd->gd_ipimask))
+	if (lwkt_ipiq_no_safety_drain || !lwkt_ipiq_pending())
 		return;
 	gd->gd_cnt.pc_ipiq_safety++;
 	lwkt_ipiq_intr(frame);

@@ -34,6 +34,9 @@
  * subtraction gives the right distance (never more than IPIQ_FIFO_SIZE),
  * and ipiq_fifo_done() compares as (int32_t)(xindex - seq), which is
  * correct while the two are within 2^31 of each other.
+ *
+ * The waking and coalescing protocol built on this FIFO is model-checked
+ * in test/model/ipiq.pml (publish and copy-out as single steps).
  */
 #include <sys/ipiq.h>
 

@@ -92,13 +92,6 @@ struct bootopt_decl {
 	BOOTOPT_DECL_(var, key, BOOTOPT_K_U64, def, min, max, help)
 
 /*
- * Transitional: an option declared by key only, read with the key-based
- * getters below.  Being replaced by the typed declarations above.
- */
-#define BOOTOPT_DECLARE(name, key, help)                                       \
-	static BOOTOPT_STR(bootopt_legacy_##name, key, help)
-
-/*
  * Comma-separated list values (test=vm,smp): true if 'list' (a
  * BOOTOPT_STR variable, may be NULL) contains 'item'.
  */
@@ -124,21 +117,14 @@ void bootopt_print_known(void);
 
 /* The raw value of 'key' ("1" for a bare key), or NULL if not given. */
 const char *bootopt_get(const char *key);
-/* 1/0/yes/no/on/off/true/false; 'def' if absent or invalid (with error). */
-bool bootopt_get_bool(const char *key, bool def);
-/* Decimal or 0x-hex in [min, max]; 'def' if absent or invalid (with error). */
-uint64_t bootopt_get_u64(const char *key, uint64_t def, uint64_t min,
-                         uint64_t max);
-/* True if the comma-separated list value of 'key' contains 'item'. */
-bool bootopt_list_has(const char *key, const char *item);
 /*
- * Copy item number idx (from 0; empty items are skipped) of the list value
- * of 'key' into buf, NUL-terminated and truncated to bufsz.  Returns the
- * item's full length (>= bufsz means it was truncated), or -1 if there is
- * no such item.  Iterate with
- *	for (i = 0; bootopt_list_next("test", i, buf, sizeof(buf)) >= 0; i++)
+ * Parse 'value' (may be NULL: absent) of option 'key' as a BOOTOPT_K_BOOL,
+ * _INT or _U64: the number, or 'def' with an error message naming the
+ * key, the value and what is accepted.  bootopt_init() uses it for every
+ * declared option; the host test calls it directly.
  */
-int bootopt_list_next(const char *key, int idx, char *buf, size_t bufsz);
+uint64_t bootopt_parse_value(const char *key, const char *value, int kind,
+                             uint64_t def, uint64_t min, uint64_t max);
 
 /* Errors/warnings printed since the last bootopt_init(). */
 int bootopt_nerrors(void);

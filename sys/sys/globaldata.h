@@ -52,6 +52,10 @@ struct pcpu_counters {
 	uint64_t pc_ipiq_nest_capped; /* wait steps at the cap: no drain */
 	uint64_t pc_ipiq_spilled;     /* sends at the cap put in the spill */
 	uint64_t pc_ipiq_spill_max;   /* most spilled messages at once */
+	uint64_t pc_inval_full_user;  /* flushes sent as full, user pmap */
+	uint64_t pc_inval_full_kern;  /* ... kernel pmap (CR4.PGE toggle) */
+	uint64_t pc_ptpage_reaped;    /* empty user page tables unlinked */
+	uint64_t pc_enter_2m;         /* 2 MiB user mappings entered */
 };
 
 struct globaldata {

@@ -27,7 +27,7 @@
  * after a completed RW -> RO protect its write probe (cpu_touch: one
  * locked add of 0, so it never changes the data) succeeds.  Each of
  * these is counted as a violation and printed with CPU, VA, expected and
- * seen values.  With pmap.skip_remote=1 every reader CPU keeps its stale
+ * seen values.  With pmap.bug=no_remote every reader CPU keeps its stale
  * entries, so the suite reports stale reads at once (a boot row checks
  * this).  ptpage additionally checks that page-table pages unlinked by a
  * removal are still allocated until the batch's wait returns, and reuses
@@ -59,9 +59,10 @@
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 
-static BOOTOPT_STR(stress_list, "stress",
-                   "shootdown stress scenarios: all, or remap,initiators,"
-                   "switch,idle,ptpage,kernel,introff,bigrange,large");
+static BOOTOPT_STR(
+    stress_list, "stress",
+    "shootdown stress scenarios: all, or remap,initiators,"
+    "switch,idle,ptpage,kernel,introff,bigrange,large,reap,fanin");
 static BOOTOPT_INT(stress_seconds, "stress.seconds", 2, 1, 3600,
                    "seconds per stress scenario");
 static BOOTOPT_U64(stress_seed, "stress.seed", 1, 1, UINT64_MAX,
@@ -77,6 +78,7 @@ struct result {
 	uint64_t rs_ops;       /* owner operations */
 	uint64_t rs_max_op_us; /* slowest owner operation */
 	uint64_t rs_viol;      /* violations */
+	struct cpu_cnt rs_d;   /* counter deltas: which paths ran */
 };
 
 static struct stress_run run;             /* the running scenario */
@@ -85,7 +87,7 @@ struct slot stress_slots[MAXSLOTS];       /* its slots */
 struct pmap *stress_pmaps[MAXCPU + 4];    /* its user pmaps */
 static struct cpu_cnt tot[MAXCPU];        /* summary: per CPU */
 static uint64_t tot_viol[MAXCPU];         /* summary: per CPU */
-static struct result results[8];          /* summary: per scenario */
+static struct result results[16];         /* summary: per scenario */
 static int nresults;                      /* entries used */
 static vm_offset_t kva;                   /* kernel slots' KVA */
 static int kva_pages;                     /* its size */
@@ -117,6 +119,12 @@ cnt_read(struct cpu_cnt *c, int cpu)
 	c->cc_ipi = p->pc_ipi_recv;
 	c->cc_deferred = p->pc_inval_deferred;
 	c->cc_idlefl = p->pc_inval_idle_flush;
+	c->cc_invlpg = p->pc_invlpg;
+	c->cc_fulluser = p->pc_inval_full_user;
+	c->cc_fullkern = p->pc_inval_full_kern;
+	c->cc_ptreap = p->pc_ptpage_reaped;
+	c->cc_2m = p->pc_enter_2m;
+	c->cc_fifofull = p->pc_ipiq_full;
 }
 
 /* Shootdowns / messages / deferrals since the run started, all CPUs. */
@@ -135,6 +143,12 @@ run_totals(struct stress_run *r, struct cpu_cnt *d)
 		d->cc_ipi += c.cc_ipi - r->sr_c0[cpu].cc_ipi;
 		d->cc_deferred += c.cc_deferred - r->sr_c0[cpu].cc_deferred;
 		d->cc_idlefl += c.cc_idlefl - r->sr_c0[cpu].cc_idlefl;
+		d->cc_invlpg += c.cc_invlpg - r->sr_c0[cpu].cc_invlpg;
+		d->cc_fulluser += c.cc_fulluser - r->sr_c0[cpu].cc_fulluser;
+		d->cc_fullkern += c.cc_fullkern - r->sr_c0[cpu].cc_fullkern;
+		d->cc_ptreap += c.cc_ptreap - r->sr_c0[cpu].cc_ptreap;
+		d->cc_2m += c.cc_2m - r->sr_c0[cpu].cc_2m;
+		d->cc_fifofull += c.cc_fifofull - r->sr_c0[cpu].cc_fifofull;
 	}
 }
 
@@ -347,8 +361,8 @@ stress_slot_protect(struct stress_run *r, struct slot *sl)
 	stress_slot_publish(sl, ST_RO);
 }
 
-static void
-slot_unmap(struct stress_run *r, struct slot *sl)
+void
+stress_slot_unmap(struct stress_run *r, struct slot *sl)
 {
 	uint64_t t0;
 
@@ -470,7 +484,7 @@ stress_slot_random_op(struct stress_run *r, struct slot *sl, uint64_t x)
 		stress_slot_protect(r, sl);
 		break;
 	case 5:
-		slot_unmap(r, sl);
+		stress_slot_unmap(r, sl);
 		break;
 	default:
 		if (sl->sl_frame == 0)
@@ -787,6 +801,7 @@ stress_run_scenario(const struct scenario *sc, int seconds)
 	res->rs_ops = r->sr_ops;
 	res->rs_max_op_us = r->sr_max_op / NS_PER_US;
 	res->rs_viol = r->sr_nviol;
+	res->rs_d = d;
 	kprintf("    # %s: %lu shootdowns (%lu/s), %lu messages, %lu "
 	        "deferred, %lu idle flushes, %lu owner ops (slowest %lu us), "
 	        "%lu checks, %lu violations\n",
@@ -848,6 +863,25 @@ pmap_stress_summary(void)
 		        rs->rs_ops, rs->rs_checks, rs->rs_max_op_us,
 		        rs->rs_viol);
 	}
+	/*
+	 * Which invalidation paths each scenario reached: single pages,
+	 * full flushes of user and of kernel pmaps (above the ceiling; the
+	 * kernel's drop global entries by a CR4.PGE toggle), empty page
+	 * tables reaped (their pages go back to the allocator and are
+	 * reused), 2 MiB user mappings, halted targets skipped and their
+	 * wakeup flushes, and sends that found an IPI FIFO full.
+	 */
+	kprintf("  %-10s %9s %9s %9s %9s %7s %9s %8s %8s\n", "paths", "invlpg",
+	        "full-user", "full-kern", "pt-reaped", "2m-maps", "deferred",
+	        "idle-fl", "fifo-full");
+	for (i = 0; i < nresults; i++) {
+		const struct cpu_cnt *d = &results[i].rs_d;
+
+		kprintf("  %-10s %9lu %9lu %9lu %9lu %7lu %9lu %8lu %8lu\n",
+		        results[i].rs_name, d->cc_invlpg, d->cc_fulluser,
+		        d->cc_fullkern, d->cc_ptreap, d->cc_2m, d->cc_deferred,
+		        d->cc_idlefl, d->cc_fifofull);
+	}
 	kprintf("  %4s %9s %9s %9s %9s %9s %9s %6s\n", "cpu", "shootdown",
 	        "inv-sent", "inv-recv", "ipi-recv", "deferred", "idle-fl",
 	        "stale");
@@ -863,4 +897,5 @@ KTEST_SUITE_OPT(pmap_stress, "stress", &stress_list, NULL, NULL,
                 {"switch", stress_case}, {"idle", stress_case},
                 {"ptpage", stress_case}, {"kernel", stress_case},
                 {"introff", stress_case}, {"bigrange", stress_case},
-                {"large", stress_case});
+                {"large", stress_case}, {"reap", stress_case},
+                {"fanin", stress_case});

@@ -79,6 +79,12 @@ struct cpu_cnt {
 	uint64_t cc_ipi;      /* pc_ipi_recv */
 	uint64_t cc_deferred; /* pc_inval_deferred */
 	uint64_t cc_idlefl;   /* pc_inval_idle_flush */
+	uint64_t cc_invlpg;   /* pc_invlpg: single-page invalidations */
+	uint64_t cc_fulluser; /* pc_inval_full_user */
+	uint64_t cc_fullkern; /* pc_inval_full_kern */
+	uint64_t cc_ptreap;   /* pc_ptpage_reaped */
+	uint64_t cc_2m;       /* pc_enter_2m */
+	uint64_t cc_fifofull; /* pc_ipiq_full */
 };
 
 /* The state of the running scenario (one at a time). */
@@ -143,6 +149,8 @@ uint64_t stress_rng_next(uint64_t *x);
 void stress_slot_check(struct worker *w, struct slot *sl, bool probe_write);
 /* Map a new frame of generation gen + 1 (replacing any mapping). */
 void stress_slot_map(struct stress_run *r, struct slot *sl);
+/* Unmap (one pmap_remove / pmap_kremove); the frame is quarantined. */
+void stress_slot_unmap(struct stress_run *r, struct slot *sl);
 /* RW -> RO (same frame); anything else is remapped instead. */
 void stress_slot_protect(struct stress_run *r, struct slot *sl);
 void stress_slot_publish(struct slot *sl, int st);

@@ -151,6 +151,7 @@ vm_page_free(struct vm_page *m)
 	if (m->pg_flags & VPF_FREE)
 		panic("vm_page_free: double free of page %#lx",
 		      (unsigned long)vm_page_to_phys(m));
+	pmap_page_free_check(vm_page_to_phys(m));
 	m->pg_flags = VPF_RAM | VPF_FREE;
 	spin_lock(&free_lock);
 	m->pg_next = free_list;

@@ -40,7 +40,7 @@
 #include <sys/systm.h>
 #include <vm/vm_kern.h>
 
-BOOTOPT_DECLARE(apic_mode, "apic", "auto (x2APIC when available) or xapic");
+static BOOTOPT_STR(apic_mode, "apic", "auto (x2APIC when available) or xapic");
 
 bool lapic_x2apic;
 uint32_t lapic_timer_hz = 100;
@@ -163,7 +163,7 @@ void
 lapic_setup_bsp(vm_paddr_t lapic_pa)
 {
 	uint32_t r[4];
-	const char *mode = bootopt_get("apic");
+	const char *mode = apic_mode;
 
 	if (mode != NULL && strcmp(mode, "xapic") != 0 &&
 	    strcmp(mode, "auto") != 0)

@@ -16,6 +16,10 @@
  * and a watchdog warns after 1 s and panics after 10 s naming the
  * pending CPUs and their queue indexes.
  *
+ * SPIN models (test/model/, make test-model): pmap_active.pml (the
+ * pm_active invariant), idle_defer.pml (idle deferral), flight_free.pml
+ * (flight records and deferred frees).
+ *
  * Invariant (pm_active).  At the moment wait() returns, no CPU holds a
  * TLB entry made from a PTE value the initiator replaced before its
  * flush.  The argument, with every step below a seq_cst operation (x86:
@@ -95,6 +99,8 @@
 #include <cpu/cpufunc.h>
 #include <machine/globaldata.h>
 #include <machine/pmap.h>
+#include <machine/pmap_bug.h>
+#include <machine/tlbsan.h>
 #include <sys/bootopt.h>
 #include <sys/clock.h>
 #include <sys/lwkt_ipiq.h>
@@ -102,18 +108,6 @@
 #include <sys/systm.h>
 #include <sys/thread.h>
 #include <vm/vm_page.h>
-
-BOOTOPT_DECLARE(
-    pmap_skip_remote, "pmap.skip_remote",
-    "debug: shootdowns skip the remote flush messages (stale TLBs)");
-BOOTOPT_DECLARE(
-    pmap_nowait, "pmap.nowait",
-    "debug: shootdowns do not wait for the targets' acknowledgements");
-BOOTOPT_DECLARE(pmap_no_idle_defer, "pmap.no_idle_defer",
-                "1: message halted CPUs too instead of deferring their flush");
-BOOTOPT_DECLARE(
-    pmap_inval_ceiling_opt, "pmap.inval_ceiling",
-    "pages above which a shootdown flushes the whole TLB (default 32)");
 
 /*
  * The ceiling: above it a flush drops everything instead of page by page.
@@ -129,13 +123,18 @@ BOOTOPT_DECLARE(
  */
 #define PMAP_INVAL_CEILING_DEFAULT 32
 
+static BOOTOPT_BOOL(pmap_no_idle_defer, "pmap.no_idle_defer", false,
+                    "message halted CPUs too instead of deferring their "
+                    "flush");
+static BOOTOPT_INT(pmap_inval_ceiling_opt, "pmap.inval_ceiling",
+                   PMAP_INVAL_CEILING_DEFAULT, 0, 1 << 20,
+                   "pages above which a shootdown flushes the whole TLB");
+
 #define WATCHDOG_WARN_NS  (1 * NS_PER_S)
 #define WATCHDOG_PANIC_NS (10 * NS_PER_S)
 
 int pmap_inval_ceiling = PMAP_INVAL_CEILING_DEFAULT;
 int pmap_inval_idle_defer = 1;
-int pmap_inval_skip_remote;
-int pmap_inval_nowait;
 static volatile int inval_ready; /* pools exist, other CPUs serve */
 static struct pmap *kernel_pm;   /* pmap_kernel() */
 
@@ -151,22 +150,14 @@ pmap_inval_init(struct pmap *kpm)
 	int cpu;
 
 	kernel_pm = kpm;
-	pmap_inval_skip_remote = bootopt_get_bool("pmap.skip_remote", false);
-	pmap_inval_nowait = bootopt_get_bool("pmap.nowait", false);
-	pmap_inval_idle_defer = !bootopt_get_bool("pmap.no_idle_defer", false);
-	pmap_inval_ceiling = (int)bootopt_get_u64(
-	    "pmap.inval_ceiling", PMAP_INVAL_CEILING_DEFAULT, 0, 1u << 20);
+	pmap_inval_idle_defer = !pmap_no_idle_defer;
+	pmap_inval_ceiling = pmap_inval_ceiling_opt;
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		md_find(cpu)->gd_inval_pool = kmalloc(
 		    PMAP_INVAL_NFLIGHT * sizeof(struct pmap_inval_flight),
 		    M_ZERO);
 		cpumask_atomic_set(&kpm->pm_active, cpu);
 	}
-	if (pmap_inval_skip_remote)
-		kprintf("pmap: DEBUG pmap.skip_remote=1: remote TLBs are "
-		        "never flushed\n");
-	if (pmap_inval_nowait)
-		kprintf("pmap: DEBUG pmap.nowait=1: shootdowns do not wait\n");
 	__atomic_store_n(&inval_ready, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -223,6 +214,10 @@ pmap_inval_batch_defer_free(struct pmap_inval_batch *b, vm_paddr_t pa)
 	pmap_inval_defer_page(b, phys_to_vm_page(pa));
 }
 
+/*
+ * Give back pages a flush protected (vm_page_free() has the TLB
+ * sanitizer check that no CPU may still translate to or through them).
+ */
 static void
 free_list(struct vm_page *m)
 {
@@ -244,8 +239,11 @@ inval_local(struct pmap *pm, bool all, int n, const vm_offset_t *sva,
 	int i;
 
 	if (all) {
+		if (pm->pm_is_kernel ? PMAP_BUG(FULL_NOOP_KERN)
+		                     : PMAP_BUG(FULL_NOOP_USER))
+			return; /* mutant: the full flush does nothing */
 		/* Kernel entries are global: only a CR4.PGE toggle drops them. */
-		if (pm->pm_is_kernel)
+		if (pm->pm_is_kernel && !PMAP_BUG(FULL_CR3))
 			invltlb_all();
 		else
 			load_cr3(rcr3());
@@ -512,8 +510,8 @@ pmap_inval_batch_flush(struct pmap_inval_batch *b)
 		                                     __ATOMIC_SEQ_CST);
 	local = pm->pm_is_kernel || cpumask_test(&targets, me);
 	cpumask_clear(&targets, me);
-	if (pmap_inval_skip_remote)
-		cpumask_zero(&targets);
+	if (PMAP_BUG(NO_REMOTE))
+		cpumask_zero(&targets); /* mutant: stale remote TLBs */
 	if (pmap_inval_idle_defer) {
 		CPUMASK_FOREACH(cpu, &targets)
 		{
@@ -533,6 +531,10 @@ pmap_inval_batch_flush(struct pmap_inval_batch *b)
 	}
 	n = cpumask_count(&targets);
 	gd->gd_cnt.pc_shootdowns++;
+	if (all && pm->pm_is_kernel)
+		gd->gd_cnt.pc_inval_full_kern++;
+	else if (all)
+		gd->gd_cnt.pc_inval_full_user++;
 	__atomic_fetch_add(&pm->pm_flushes, 1, __ATOMIC_RELAXED);
 	if (n > 0) {
 		fl = flight_alloc(n);
@@ -552,11 +554,11 @@ pmap_inval_batch_flush(struct pmap_inval_batch *b)
 		b->ib_flight_gen = fl->fl_gen;
 	}
 	/* Our own flush overlaps the targets'. */
-	if (local)
+	if (local && !PMAP_BUG(NO_LOCAL))
 		inval_local(pm, all, b->ib_nranges, b->ib_sva, b->ib_eva);
 	crit_exit();
-	if (pmap_inval_nowait && fl != NULL) {
-		/* Broken on purpose: forget the acknowledgements. */
+	if (PMAP_BUG(NO_WAIT) && fl != NULL) {
+		/* mutant: forget the acknowledgements. */
 		b->ib_flight = NULL;
 	}
 out:
@@ -580,6 +582,8 @@ pmap_inval_batch_wait(struct pmap_inval_batch *b)
 {
 	pmap_inval_batch_flush(b);
 	wait_flight(b);
+	/* The promise: no CPU may still use what this batch changed. */
+	TLBSAN_HOOK(tlbsan_check_seq(b->ib_seq, "pmap_inval_batch_wait"));
 	/* Queued with nothing left to invalidate: nothing to wait for. */
 	free_list(b->ib_free);
 	b->ib_free = NULL;
@@ -588,6 +592,7 @@ pmap_inval_batch_wait(struct pmap_inval_batch *b)
 void
 pmap_inval_halt_enter(void)
 {
+	TLBSAN_HOOK(tlbsan_halt_enter()); /* before anyone can see it */
 	__atomic_store_n(&mdcpu->gd_idle_halted, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -600,8 +605,10 @@ pmap_inval_wakeup(void)
 		return;
 	__atomic_store_n(&md->gd_idle_halted, 0, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n(&md->gd_inval_pending, 0, __ATOMIC_SEQ_CST)) {
-		invltlb_all();
+		if (!PMAP_BUG(IDLE_NOFLUSH)) /* mutant: run on stale entries */
+			invltlb_all();
 		md->mi.gd_cnt.pc_invltlb++;
 		md->mi.gd_cnt.pc_inval_idle_flush++;
 	}
+	TLBSAN_HOOK(tlbsan_halt_exit()); /* after the flush it owed */
 }

@@ -8,7 +8,7 @@
  * hardware does: parkers read or write through the mapping on command
  * after a pmap call has returned, so a CPU whose TLB kept the old
  * translation reads an old value or writes a page that is read-only -
- * with pmap.skip_remote=1 (remote flushes skipped) those tests fail.
+ * with pmap.bug=no_remote (remote flushes skipped) those tests fail.
  * The main thread runs on CPU 0 on the kernel pmap, so it is in no user
  * pm_active unless a test puts it there.  Parkers spin only while a case
  * runs, on at most three CPUs, for a few milliseconds.

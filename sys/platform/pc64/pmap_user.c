@@ -177,6 +177,7 @@ pt_reap(struct pmap *pm, vm_offset_t va, int lvl, pt_entry_t *t,
 		                __atomic_exchange_n(ep, 0, __ATOMIC_SEQ_CST), 0,
 		                b);
 		pm->pm_ptpages--;
+		mycpu->gd_cnt.pc_ptpage_reaped++;
 		if (PMAP_BUG(PT_EARLY_FREE))
 			vm_page_free(m); /* mutant: CPUs may still walk it */
 		else
@@ -360,6 +361,7 @@ pmap_enter(struct pmap *pm, vm_offset_t va, vm_paddr_t pa, int prot, int flags)
 			    &pm->pm_resident, 1,
 			    __ATOMIC_RELAXED); /* the hold becomes the entry */
 		}
+		mycpu->gd_cnt.pc_enter_2m++;
 		pmap_inval_batch_wait(&b);
 		return 0;
 	}
@@ -599,7 +601,7 @@ pmap_ptpages(struct pmap *pm)
  * Switch this CPU to next's page tables (NULL or the kernel pmap: kernel
  * only).  Interrupts are off, so no invalidation message runs half-way.
  * The order is the protocol of pmap_inval.c: announce before the CR3
- * load, withdraw after it.
+ * load, withdraw after it (model: test/model/pmap_active.pml).
  */
 void
 pmap_activate(struct pmap *next)

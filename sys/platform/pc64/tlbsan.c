@@ -86,12 +86,6 @@ tlbsan_pm_inactive(uint64_t root)
 }
 
 void
-tlbsan_idle_deferred(int cpu)
-{
-	tlbsan_m_deferred(cpu);
-}
-
-void
 tlbsan_halt_enter(void)
 {
 	tlbsan_m_halt(mycpuid, true);

@@ -30,9 +30,12 @@
  *     everything (4.10.4.1).
  * A check point (a shootdown's wait returning, a frame or table page
  * being freed) that finds a CPU still named is a violation: that CPU may
- * use a translation the protocol promised was gone.  A CPU that the
- * protocol skipped because it was halted is excused until it wakes, and
- * must have done a full flush by then.
+ * use a translation the protocol promised was gone -- unless the CPU is
+ * halted (between the idle loop's halt and wakeup hooks): a halted CPU
+ * uses no translation, so it is excused, but it then owes a full flush,
+ * and waking up without one is the violation (idle deferral).  The
+ * excuse is decided at the check, under the lock, so it does not depend
+ * on when the protocol's own halted flag was read.
  *
  * Locking: one spin lock, taken with interrupts disabled because the
  * invalidation hooks run in IPI handlers.  Records live in a fixed pool;
@@ -76,12 +79,11 @@ struct tlbsan_event {
 #define TE_FLUSH  3
 
 struct tlbsan_cpu {
-	uint64_t tc_cr3;  /* tables this CPU's CR3 holds */
-	bool tc_online;   /* has loaded CR3 since the model started */
-	bool tc_halted;   /* between halt enter and exit */
-	bool tc_deferred; /* skipped while halted: owes a full flush */
-	bool tc_flushed;  /* full flush since that deferral */
-	int tc_hnext;     /* next tc_hist slot */
+	uint64_t tc_cr3; /* tables this CPU's CR3 holds */
+	bool tc_online;  /* has loaded CR3 since the model started */
+	bool tc_halted;  /* between halt enter and exit */
+	bool tc_owes;    /* excused while halted: owes a full flush */
+	int tc_hnext;    /* next tc_hist slot */
 	struct tlbsan_event tc_hist[TLBSAN_NHIST]; /* recent invalidations */
 };
 
@@ -363,7 +365,7 @@ tlbsan_m_flush_all(int cpu)
 			rec_free_if_done(r);
 		}
 	}
-	tcpu[cpu].tc_flushed = true;
+	tcpu[cpu].tc_owes = false;
 	tcpu[cpu].tc_online = true;
 	history_add(&tcpu[cpu], TE_FLUSH, 0, 0);
 	unlock_model(s);
@@ -411,15 +413,22 @@ violation(const struct tlbsan_rec *r, int cpu, const char *where)
 	tlbsan_m_report(msg);
 }
 
-/* Report every non-excused CPU still named by r, then drop them. */
+/*
+ * Report every CPU still named by r, then drop it -- except a halted CPU,
+ * which stays named and owes a full flush before it runs again.
+ */
 static int
 check_rec(struct tlbsan_rec *r, const char *where)
 {
 	int bad = 0;
 
 	for (int c = 0; c < MAXCPU; c++) {
-		if (!cpumask_test(&r->tr_cpus, c) || tcpu[c].tc_deferred)
+		if (!cpumask_test(&r->tr_cpus, c))
 			continue;
+		if (tcpu[c].tc_halted) {
+			tcpu[c].tc_owes = true;
+			continue;
+		}
 		violation(r, c, where);
 		cpumask_clear(&r->tr_cpus, c);
 		bad++;
@@ -500,36 +509,15 @@ tlbsan_m_pm_inactive(int cpu, uint64_t root)
 }
 
 void
-tlbsan_m_deferred(int cpu)
-{
-	char msg[160];
-	uint64_t s = lock_model();
-	bool running = !tcpu[cpu].tc_halted;
-
-	tcpu[cpu].tc_deferred = true;
-	tcpu[cpu].tc_flushed = false;
-	unlock_model(s);
-	if (running) {
-		ksnprintf(
-		    msg, sizeof(msg),
-		    "VIOLATION: cpu %d's invalidation was deferred but it "
-		    "is not halted: it keeps running on stale entries",
-		    cpu);
-		tlbsan_m_report(msg);
-	}
-}
-
-void
 tlbsan_m_halt(int cpu, bool halted)
 {
 	char msg[160];
 	uint64_t s = lock_model();
 	struct tlbsan_cpu *tc = &tcpu[cpu];
-	bool bad = !halted && tc->tc_deferred && !tc->tc_flushed;
+	bool bad = !halted && tc->tc_owes;
 
 	tc->tc_halted = halted;
-	if (!halted)
-		tc->tc_deferred = false;
+	tc->tc_owes = false;
 	unlock_model(s);
 	if (bad) {
 		ksnprintf(msg, sizeof(msg),

@@ -14,7 +14,7 @@
  * One flush in flight: what the initiator sent, read by every target.
  * Records live in a per-CPU pool (not on the initiator's stack), so a
  * target never touches freed memory even when the initiator stopped
- * waiting (pmap.nowait=1).  A record is busy exactly while fl_pending is
+ * waiting (pmap.bug=no_wait).  A record is busy exactly while fl_pending is
  * nonzero: each target's decrement is its last access, and the
  * initiator holds no reference, so a flush whose targets have all
  * acknowledged frees its record even before its batch waits.  The batch

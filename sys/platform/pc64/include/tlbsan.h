@@ -54,9 +54,10 @@ void tlbsan_invlpg(vm_offset_t va);
 void tlbsan_flush_all(void);
 /* This CPU leaves pmap 'root' (pm_active cleared): CR3 must not hold it. */
 void tlbsan_pm_inactive(uint64_t root);
-/* The protocol skipped halted CPU 'cpu', which owes a full flush. */
-void tlbsan_idle_deferred(int cpu);
-/* This CPU halts / has finished waking up (its owed flush is done). */
+/*
+ * This CPU halts (before the protocol can see it halted) / has finished
+ * waking up (after the flush it owed, if the protocol skipped it).
+ */
 void tlbsan_halt_enter(void);
 void tlbsan_halt_exit(void);
 /* Shootdown 'seq' promises coherence: no CPU may hold what it replaced. */
@@ -99,7 +100,6 @@ void tlbsan_m_cr3(int cpu, uint64_t root);
 void tlbsan_m_invlpg(int cpu, vm_offset_t va);
 void tlbsan_m_flush_all(int cpu);
 int tlbsan_m_pm_inactive(int cpu, uint64_t root);
-void tlbsan_m_deferred(int cpu);
 void tlbsan_m_halt(int cpu, bool halted);
 int tlbsan_m_check_seq(uint64_t seq, const char *where);
 int tlbsan_m_check_frame(vm_paddr_t pa, bool ptpage, const char *where);
