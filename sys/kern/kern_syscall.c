@@ -191,22 +191,22 @@ sys_clone(struct lwp *lp, void *frame, uint64_t flags, uint64_t newsp,
 	nlp->lwp_sigmask = lp->lwp_sigmask;
 	if (flags & CLONE_CHILD_CLEARTID)
 		nlp->lwp_clear_tid = ctid;
-	/* The tid is stored before the thread can run (as on Linux). */
+	/*
+	 * The tid is stored before the thread can run.  As on Linux, a
+	 * store that faults is ignored (copy_process does not check
+	 * put_user): the thread is created all the same.
+	 */
 	tid = nlp->lwp_tid = proc_alloc_id();
-	error = 0;
-	if ((flags & CLONE_PARENT_SETTID) &&
-	    copyout(&tid, (void *)ptid, sizeof(tid)) != 0)
-		error = EFAULT;
-	if (error == 0 && (flags & CLONE_CHILD_SETTID) &&
-	    copyout(&tid, (void *)ctid, sizeof(tid)) != 0)
-		error = EFAULT;
+	if (flags & CLONE_PARENT_SETTID)
+		(void)copyout(&tid, (void *)ptid, sizeof(tid));
+	if (flags & CLONE_CHILD_SETTID)
+		(void)copyout(&tid, (void *)ctid, sizeof(tid));
 	/* Spread threads over their allowed CPUs, round-robin. */
 	memcpy(nlp->lwp_affinity, lp->lwp_affinity, sizeof(lp->lwp_affinity));
 	cpu = lwp_affinity_pick(nlp, (p->p_nlwps_total + 1 + p->p_pid) % ncpus);
 	if (cpu < 0)
 		cpu = mycpu->gd_cpuid;
-	if (error == 0)
-		error = lwp_spawn(p, nlp, cpu);
+	error = lwp_spawn(p, nlp, cpu);
 	if (error != 0)
 		lwp_free_unstarted(nlp);
 	return error != 0 ? -error : tid;
