@@ -112,10 +112,10 @@ boot stress        --smp 8 --cmdline "test=none stress=all stress.seconds=1"
 # stress scenario judged by the SDM 4.10 rules, not by TCG's TLB, must
 # end with 0 violations and no lost record.
 boot tlbsan-smp4   --smp 4 --elf "$top/build/TLBSAN/kernel.elf" \
-                   --cmdline "test=pmap,pmapmp,trap stress=all stress.seconds=1" \
+                   --cmdline "test=pmap,pmapmp,inval,trap stress=all stress.seconds=1" \
                    --expect-line "tlbsan: .* 0 dropped, 0 violations"
 boot tlbsan-smp8   --smp 8 --elf "$top/build/TLBSAN/kernel.elf" \
-                   --cmdline "test=pmap,pmapmp,trap stress=all stress.seconds=1" \
+                   --cmdline "test=pmap,pmapmp,inval,trap stress=all stress.seconds=1" \
                    --expect-line "tlbsan: .* 0 dropped, 0 violations"
 boot stress-skip-remote --smp 8 \
                    --cmdline "test=none stress=remap,kernel stress.seconds=2 pmap.bug=no_remote" \
