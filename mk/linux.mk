@@ -29,19 +29,14 @@ VARIANTS       ?=
 VS_VARIANT_OPT ?= pmap.inval
 STRESS_SECS    ?= 8
 
+# The programs are built by mk/user.mk's rule (every test/user/*.c).
 LINUX_PROGS := build/user/tlbstress build/user/tlbbench
 LINUX_INIT  := build/linux/init
-LINUX_CFLAGS := -static -O2 -g -Wall -Wextra -Werror -pthread
-
-$(LINUX_PROGS): build/user/%: test/user/%.c test/user/utest.h
-	@mkdir -p $(dir $@)
-	@echo "  MUSLCC  $<"
-	@musl-gcc $(LINUX_CFLAGS) -o $@ $<
 
 $(LINUX_INIT): test/linux/init.c
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $<"
-	@musl-gcc $(LINUX_CFLAGS) -o $@ $<
+	@musl-gcc $(USER_CFLAGS) -o $@ $<
 
 .PHONY: linux-progs bench-linux bench-vs-linux test-linux stress-vs-linux
 linux-progs: $(LINUX_PROGS) $(LINUX_INIT)

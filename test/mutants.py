@@ -151,13 +151,13 @@ def main(argv=None):
     logdir = os.path.join(TOP, "build", "test-logs")
     os.makedirs(logdir, exist_ok=True)
     print("KTAP version 1")
-    print("# mutation matrix: -smp %d, %s, test=pmap,pmapmp stress=all "
+    print("# mutation matrix: -smp %d, %s, test=pmap,pmapmp,inval stress=all "
           "stress.seconds=%d" % (a.smp, san, a.seconds))
     print("1..%d" % len(rows))
     table, passed, failed = [], 0, 0
     for i, name in enumerate(rows, 1):
         tag = ("emu-" if a.emulator_only else "mut-") + name
-        cmdline = ("test=pmap,pmapmp stress=all stress.seconds=%d %s "
+        cmdline = ("test=pmap,pmapmp,inval stress=all stress.seconds=%d %s "
                    "pmap.bug=%s" % (a.seconds, san, name))
         iso = build_iso(a.elf, cmdline, tag)
         t_start = time.monotonic()

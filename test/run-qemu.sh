@@ -17,6 +17,7 @@
 #     --expect-line REGEX   an ERE that some serial line must match
 #     --log FILE            cleaned serial log (default build/test-logs/NAME.log)
 #     --extra "ARGS"        more QEMU arguments (split on blanks; repeatable)
+#     --modules "FILE..."   boot modules for the ISO (user programs)
 #     --icount[=SPEC]       deterministic single-threaded TCG
 #                           (-icount SPEC, default shift=4,sleep=off)
 #     --kernel FILE         boot this kernel image directly (QEMU -kernel:
@@ -80,6 +81,7 @@ icount=${QEMU_ICOUNT:-}
 kernel=${QEMU_KERNEL:-}
 initrd=${QEMU_INITRD:-}
 append=${QEMU_APPEND:-}
+modules=${QEMU_MODULES:-}
 
 # Flags: "--opt VALUE" or "--opt=VALUE" (test/lib/flags.sh).
 flags_prog=run-qemu
@@ -106,6 +108,7 @@ while [[ $# -gt 0 ]]; do
 	--kernel) need "$@"; kernel=$val ;;
 	--initrd) need "$@"; initrd=$val ;;
 	--append) need "$@"; append=$val ;;
+	--modules) need "$@"; modules=$val ;;
 	-h | --help) usage ;;
 	*) echo "run-qemu: unknown option $1" >&2; usage ;;
 	esac
@@ -139,7 +142,7 @@ elif [[ -z $iso ]]; then
 	elf=${elf:-$top/build/${KERNCONF:-GENERIC}/kernel.elf}
 	iso=$(dirname "$elf")/test-iso/$name.iso
 	# One ISO cache per build directory, shared with `make`'s kernel.iso.
-	ISO_CACHE_DIR=$(dirname "$elf")/.iso-cache \
+	ISO_CACHE_DIR=$(dirname "$elf")/.iso-cache MKISO_MODULES=$modules \
 		"$top/tools/mkiso.sh" "$elf" "$cmdline" "$iso"
 else
 	cmdline="(whatever $iso was built with)"

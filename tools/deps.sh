@@ -32,7 +32,7 @@ usage() {
 # lists in step.
 group_packages() {
 	case $1 in
-	build) echo gcc make binutils grub-pc-bin grub-common xorriso mtools ;;
+	build) echo gcc make binutils grub-pc-bin grub-common xorriso mtools musl-tools ;;
 	qemu) echo qemu-system-x86 ;;
 	bochs) echo bochs bochsbios vgabios bochs-term ;;
 	host) echo gcc ;;
@@ -51,7 +51,7 @@ group_packages() {
 }
 group_commands() {
 	case $1 in
-	build) echo gcc make ld objcopy grub-mkrescue xorriso mformat ;;
+	build) echo gcc make ld objcopy grub-mkrescue xorriso mformat musl-gcc ;;
 	qemu) echo qemu-system-x86_64 ;;
 	bochs) echo bochs ;;
 	host) echo gcc ;;

@@ -4,6 +4,10 @@
 #
 #   tools/mkiso.sh ELF CMDLINE OUT.iso
 #
+# MKISO_MODULES="FILE..." adds each FILE as a multiboot2 module named by
+# its basename (`module2 /boot/NAME NAME`): the user programs that
+# run=NAME starts.
+#
 # The test runner calls this once per boot configuration, so it is made
 # cheap: ISOs are cached by the hash of everything that goes into them
 # (kernel bytes, rendered grub.cfg, this script's grub-mkrescue options), in
@@ -73,9 +77,22 @@ rest=${tmpl#*@CMDLINE@}
 	die "$template must contain the @CMDLINE@ marker exactly once"
 cfg="${tmpl%%@CMDLINE@*}${quoted}${tmpl#*@CMDLINE@}"
 
+# Boot modules: names are basenames, limited to a safe character set.
+read -ra modules <<<"${MKISO_MODULES:-}"
+modlines=""
+for m in "${modules[@]}"; do
+	[[ -f $m ]] || die "no such module: $m"
+	mname=$(basename "$m")
+	[[ $mname =~ ^[A-Za-z0-9._-]+$ ]] || die "bad module name: $mname"
+	modlines+="${modlines:+$'\n'}	module2 /boot/$mname $mname"
+done
+[[ $cfg == *@MODULES@* ]] || die "$template must contain the @MODULES@ marker"
+cfg="${cfg%%@MODULES@*}${modlines}${cfg#*@MODULES@}"
+
 # Cache key: anything that changes the ISO's bytes must be in it.
 key=$({
 	sha256sum <"$elf"
+	for m in "${modules[@]}"; do sha256sum <"$m"; done
 	printf '%s\n' "$cfg" "${mkrescue_opts[@]}"
 } | sha256sum | cut -c1-32)
 
@@ -98,6 +115,7 @@ else
 	tmpdir=$(mktemp -d "$cache/build.XXXXXX")
 	mkdir -p "$tmpdir/root/boot/grub"
 	cp "$elf" "$tmpdir/root/boot/kernel.elf"
+	for m in "${modules[@]}"; do cp "$m" "$tmpdir/root/boot/"; done
 	printf '%s\n' "$cfg" >"$tmpdir/root/boot/grub/grub.cfg"
 	if ! grub-mkrescue "${mkrescue_opts[@]}" -o "$tmpdir/out.iso" \
 	    "$tmpdir/root" >"$tmpdir/log" 2>&1; then

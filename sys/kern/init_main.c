@@ -17,6 +17,7 @@
 #include <sys/kconsole.h>
 #include <sys/ktest.h>
 #include <sys/lwkt_ipiq.h>
+#include <sys/proc.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
 #include <vm/pmap.h>
@@ -39,6 +40,8 @@ mi_main(void *arg)
 	/* An empty plan, so the harness still gets its closing line. */
 	kprintf("KTAP version 1\n# no in-kernel tests: this configuration "
 	        "lacks options KTEST\n1..0\n0 passed, 0 failed\n");
+	if (run_list != NULL) /* run=: the user programs, judged */
+		failed += userboot_run();
 #endif
 	print_counters();
 	failed += pmap_sanitizer_summary(); /* tlbsan=1: its counters */

@@ -57,6 +57,8 @@ kmalloc_class_size(size_t size)
 	return (size_t)1 << (size_to_class(size) + KM_MINSHIFT);
 }
 
+uint64_t kmalloc_pages; /* pages kmalloc holds (it never returns them) */
+
 /* Give a class one more page's worth of objects; called unlocked. */
 static bool
 km_grow(struct km_class *kc, int cls)
@@ -68,6 +70,7 @@ km_grow(struct km_class *kc, int cls)
 
 	if (m == NULL)
 		return false;
+	__atomic_fetch_add(&kmalloc_pages, 1, __ATOMIC_RELAXED);
 	m->pg_kmtag = KM_PAGEOWNER_BASE + (uint32_t)cls;
 	base = pmap_map_dmap(vm_page_to_phys(m));
 	spin_lock(&kc->kc_lock);

@@ -289,6 +289,8 @@ lwkt_switch(void)
 		ntd->td_switchin++;
 		if (ntd->td_pmap != td->td_pmap)
 			pmap_activate(ntd->td_pmap);
+		if (td->td_lwp != NULL || ntd->td_lwp != NULL)
+			cpu_switch_md(td, ntd);
 		gd->gd_curthread = ntd;
 		prev = cpu_switch(td, ntd);
 		switch_finish(prev);
@@ -414,6 +416,7 @@ lwkt_create(void (*func)(void *), void *arg, const char *name, int cpu, int pri)
 	td->td_waitmsg = NULL;
 	td->td_switchin = 0;
 	td->td_pmap = NULL;
+	td->td_lwp = NULL;
 	strlcpy(td->td_name, name, sizeof(td->td_name));
 	/* A switched-out frame: 6 saved registers, then the trampoline. */
 	sp = (uint64_t *)(td->td_kstack + td->td_kstack_size) - 9;
@@ -522,6 +525,25 @@ wakeup(const volatile void *ident)
 	others = smp_active_mask;
 	cpumask_clear(&others, mycpu->gd_cpuid);
 	lwkt_send_ipiq_mask(&others, wakeup_ipi, (void *)(uintptr_t)ident, 0);
+}
+
+/*
+ * Wake the sleepers on ident of one CPU only: for a waker that knows
+ * where its sleeper sleeps (a futex waiter does not move while it
+ * sleeps), one message instead of one to every CPU.
+ */
+void
+wakeup_cpu(const volatile void *ident, int cpu)
+{
+	uint64_t fl;
+
+	if (cpu == mycpu->gd_cpuid || !lwkt_ready) {
+		fl = cpu_intr_disable();
+		wakeup_local(ident);
+		cpu_intr_restore(fl);
+		return;
+	}
+	lwkt_send_ipiq(cpu, wakeup_ipi, (void *)(uintptr_t)ident, 0);
 }
 
 /* Timer tick (interrupt, interrupts off): timeouts and round-robin. */

@@ -37,6 +37,14 @@ int cpu_probe(const volatile void *va, int write);
 int cpu_fetch(const volatile void *va, uint64_t *valp);
 /* Write access that keeps the word (one locked RMW): 0, or -1 on fault. */
 int cpu_touch(const volatile void *va);
+/*
+ * Open/close supervisor access to user pages (SMAP: STAC/CLAC; no-ops
+ * without SMAP).  Only the pmap tests and benchmarks, which read user
+ * mappings of a test pmap from ring 0 on purpose, use these; everything
+ * else goes through copyin/copyout.
+ */
+void cpu_user_access_begin(void);
+void cpu_user_access_end(void);
 /* The physical frame a page-table entry (pmap_kwalk's pw_entry) names. */
 vm_paddr_t cpu_pte_frame(uint64_t entry);
 

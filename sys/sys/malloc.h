@@ -14,6 +14,8 @@ void *kmalloc(size_t size, int flags);
 void kfree(void *p);
 /* Bytes a size rounds up to (the class it uses); for tests. */
 size_t kmalloc_class_size(size_t size);
+/* Pages kmalloc has taken from the page allocator (leak checks). */
+extern uint64_t kmalloc_pages;
 
 #define KMALLOC_MAX PAGE_SIZE /* larger requests go to kmem_alloc() */
 

@@ -49,6 +49,7 @@
 #define TD_NAMELEN       24
 
 struct lwkt_msg;
+struct lwp;
 struct pmap;
 
 struct thread {
@@ -74,6 +75,7 @@ struct thread {
 	char td_name[TD_NAMELEN];      /* for diagnostics */
 	struct pmap *td_pmap;          /* address space (NULL: kernel) */
 	struct thread *td_allnext;     /* lwkt_allthreads link; never unset */
+	struct lwp *td_lwp;            /* user thread it runs, or NULL */
 };
 
 /* Thread creation, exit and scheduling (sys/kern/lwkt_thread.c). */
@@ -94,6 +96,7 @@ void lwkt_set_pmap(struct pmap *pm);
 int tsleep(const volatile void *ident, int flags, const char *wmesg,
            int timo_ms);
 void wakeup(const volatile void *ident); /* wakes sleepers on all CPUs */
+void wakeup_cpu(const volatile void *ident, int cpu); /* on one CPU only */
 /* Interrupt return / crit_exit: do what gd_reqflags asks, if allowed. */
 void lwkt_intr_return(void);
 void lwkt_crit_exit_slow(void);
@@ -119,6 +122,12 @@ int lwkt_thread_snapshot(struct lwkt_thread_info *out, int max);
 
 /* MD context switch (swtch.S): returns the thread switched away from. */
 struct thread *cpu_switch(struct thread *from, struct thread *to);
+/*
+ * MD per-thread state around a switch (interrupts off, before
+ * cpu_switch): a user thread's FPU state, TLS base and kernel entry stack
+ * (platform/pc64/cpu_user.c).
+ */
+void cpu_switch_md(struct thread *from, struct thread *to);
 void cpu_thread_trampoline(void);
 
 #ifndef KERNEL_HOST

@@ -62,6 +62,13 @@ void pmap_remove(struct pmap *pm, vm_offset_t sva, vm_offset_t eva);
 /* Reduce to prot (no VM_PROT_READ: remove).  Never adds permissions. */
 void pmap_protect(struct pmap *pm, vm_offset_t sva, vm_offset_t eva, int prot);
 vm_paddr_t pmap_extract(struct pmap *pm, vm_offset_t va); /* ~0: none */
+/*
+ * Page-table pages below the PML4 (the kernel pmap: those allocated
+ * since boot, for leak accounting).
+ */
+uint64_t pmap_ptpages(struct pmap *pm);
+/* VM_PROT_* a user mapping of va allows (and its 4K frame), or -1. */
+int pmap_extract_prot(struct pmap *pm, vm_offset_t va, vm_paddr_t *pa);
 /* Context switch (interrupts off): load next's page tables. */
 void pmap_activate(struct pmap *next);
 /*
@@ -94,6 +101,7 @@ struct pmap_inval_batch {
 	uint64_t ib_nref;     /* changed PTEs that were accessed */
 	uint64_t ib_nchanged; /* PTEs changed through it */
 	uint64_t ib_seq;      /* batch number: TLB sanitizer, diagnostics */
+	bool ib_free_leaves;  /* remove: defer-free each 4K leaf's frame */
 };
 
 void pmap_inval_batch_init(struct pmap_inval_batch *b, struct pmap *pm);
@@ -109,6 +117,12 @@ int pmap_sanitizer_summary(void);
  * table.  Nothing otherwise.
  */
 void pmap_page_free_check(vm_paddr_t pa);
+/*
+ * Removals through a batch with ib_free_leaves set also hand every
+ * removed 4 KiB leaf's frame to pmap_inval_batch_defer_free(): the frames
+ * of anonymous user memory go back to the allocator only after the
+ * shootdown completes (sys/vm/vm_mmap.c).
+ */
 void pmap_remove_batch(struct pmap *pm, vm_offset_t sva, vm_offset_t eva,
                        struct pmap_inval_batch *b);
 void pmap_protect_batch(struct pmap *pm, vm_offset_t sva, vm_offset_t eva,
@@ -120,8 +134,8 @@ void pmap_inval_batch_wait(struct pmap_inval_batch *b);  /* wait + free */
 void pmap_inval_batch_defer_free(struct pmap_inval_batch *b, vm_paddr_t pa);
 
 /* Tunables (boot options in pmap_inval.c; benchmarks may change them). */
-extern int pmap_inval_ceiling;     /* pages above which a flush is total */
-extern int pmap_inval_idle_defer;  /* halted CPUs flush on wakeup */
+extern int pmap_inval_ceiling;    /* pages above which a flush is total */
+extern int pmap_inval_idle_defer; /* halted CPUs flush on wakeup */
 
 /* One step of a page-table walk, for debuggers and tests. */
 struct pmap_walk {

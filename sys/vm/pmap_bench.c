@@ -176,8 +176,10 @@ touch_targets(struct sd_run *r, int from, int to, uint64_t val)
 {
 	int i;
 
+	cpu_user_access_begin(); /* user pages, from ring 0 on purpose */
 	for (i = from; i < to; i++)
 		*(volatile uint64_t *)target_va(i) = val;
+	cpu_user_access_end();
 }
 
 /* remove + enter + touch, until run_ns. */

@@ -59,9 +59,10 @@
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 
-static BOOTOPT_STR(stress_list, "stress",
-                   "shootdown stress scenarios: all, or remap,initiators,"
-                   "switch,idle,ptpage,kernel,introff,bigrange,large,reap");
+static BOOTOPT_STR(
+    stress_list, "stress",
+    "shootdown stress scenarios: all, or remap,initiators,"
+    "switch,idle,ptpage,kernel,introff,bigrange,large,reap,fanin");
 static BOOTOPT_INT(stress_seconds, "stress.seconds", 2, 1, 3600,
                    "seconds per stress scenario");
 static BOOTOPT_U64(stress_seed, "stress.seed", 1, 1, UINT64_MAX,
@@ -133,21 +134,19 @@ run_totals(struct stress_run *r, struct cpu_cnt *d)
 	struct cpu_cnt c;
 	int cpu;
 
+	uint64_t *sum = (uint64_t *)d;
+	size_t i;
+
+	_Static_assert(sizeof(struct cpu_cnt) % sizeof(uint64_t) == 0,
+	               "struct cpu_cnt is summed as an array of counters");
 	memset(d, 0, sizeof(*d));
 	for (cpu = 0; cpu < ncpus; cpu++) {
+		const uint64_t *now = (const uint64_t *)&c;
+		const uint64_t *then = (const uint64_t *)&r->sr_c0[cpu];
+
 		cnt_read(&c, cpu);
-		d->cc_shoot += c.cc_shoot - r->sr_c0[cpu].cc_shoot;
-		d->cc_sent += c.cc_sent - r->sr_c0[cpu].cc_sent;
-		d->cc_recv += c.cc_recv - r->sr_c0[cpu].cc_recv;
-		d->cc_ipi += c.cc_ipi - r->sr_c0[cpu].cc_ipi;
-		d->cc_deferred += c.cc_deferred - r->sr_c0[cpu].cc_deferred;
-		d->cc_idlefl += c.cc_idlefl - r->sr_c0[cpu].cc_idlefl;
-		d->cc_invlpg += c.cc_invlpg - r->sr_c0[cpu].cc_invlpg;
-		d->cc_fulluser += c.cc_fulluser - r->sr_c0[cpu].cc_fulluser;
-		d->cc_fullkern += c.cc_fullkern - r->sr_c0[cpu].cc_fullkern;
-		d->cc_ptreap += c.cc_ptreap - r->sr_c0[cpu].cc_ptreap;
-		d->cc_2m += c.cc_2m - r->sr_c0[cpu].cc_2m;
-		d->cc_fifofull += c.cc_fifofull - r->sr_c0[cpu].cc_fifofull;
+		for (i = 0; i < sizeof(c) / sizeof(uint64_t); i++)
+			sum[i] += now[i] - then[i];
 	}
 }
 
@@ -896,4 +895,5 @@ KTEST_SUITE_OPT(pmap_stress, "stress", &stress_list, NULL, NULL,
                 {"switch", stress_case}, {"idle", stress_case},
                 {"ptpage", stress_case}, {"kernel", stress_case},
                 {"introff", stress_case}, {"bigrange", stress_case},
-                {"large", stress_case}, {"reap", stress_case});
+                {"large", stress_case}, {"reap", stress_case},
+                {"fanin", stress_case});

@@ -2,8 +2,8 @@
  * pmap_stress_scen.c - the scenarios of the shootdown stress suite:
  * remap, initiators, switch, idle, ptpage, kernel, introff, bigrange
  * (above the invalidation ceiling: full flushes, user and kernel), large
- * (2 MiB user pages) and reap (page tables reaped by a batch that
- * invalidated nothing else).  Each has a
+ * (2 MiB user pages), reap (page tables reaped by a batch that
+ * invalidated nothing else) and fanin (many initiators, one target).  Each has a
  * setup (map slots, spawn workers), an optional step the main thread
  * repeats, and a teardown; pmap_stress.c runs them and judges the reads
  * (its header says why a judged read proves a correct shootdown).
@@ -16,6 +16,7 @@
 #include <vm/pmap_stress_var.h>
 
 #include <sys/cpu.h>
+#include <sys/lwkt_ipiq.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
 #include <vm/vm_kern.h>
@@ -959,6 +960,116 @@ reap_teardown(struct stress_run *r)
 	stress_pmaps_fini(1);
 }
 
+/* ------------------------------------------------------------------ */
+/*
+ * 11. fanin: many initiators, one target.  The last CPU alone runs the
+ * shared pmap, checking every page, and now and then spins 20 ms in a
+ * critical section (it drains nothing then).  Every other CPU, off the
+ * pmap, unmaps its FI_NB pages with FI_NB batches all flushed before the
+ * first wait, and sends the target an ordinary LWKT message with each
+ * (the traffic a real target also gets: wakeups, service requests), so
+ * up to 2 * FI_NB messages per initiator queue up for the one target:
+ * with 8-entry FIFOs (conf/TINYFIFO) senders find them full and take
+ * the backpressure path while their shootdowns are in flight.
+ */
+#define FI_NB      8 /* batches in flight per initiator */
+#define FI_CRIT_NS (20 * NS_PER_MS)
+static struct slot *fi_sl;
+static int fi_ninit; /* initiators: CPUs 0..fi_ninit-1 */
+
+static volatile uint64_t fi_notes; /* ordinary messages the target ran */
+
+static void
+fi_note(void *arg1, uint64_t arg2, void *frame)
+{
+	(void)arg1, (void)arg2, (void)frame;
+	__atomic_fetch_add(&fi_notes, 1, __ATOMIC_RELAXED);
+}
+
+static void
+fi_target(struct worker *w)
+{
+	int i, n = fi_ninit * FI_NB;
+
+	lwkt_set_pmap(stress_pmaps[0]);
+	w->w_next_stall = nanouptime() + 50 * NS_PER_MS;
+	while (!stress_stopping(w)) {
+		for (i = 0; i < BURST; i++)
+			stress_slot_check(
+			    w, &fi_sl[stress_rng_next(&w->w_rng) % n], true);
+		if (nanouptime() >= w->w_next_stall) {
+			uint64_t end = nanouptime() + FI_CRIT_NS;
+
+			crit_enter();
+			while (nanouptime() < end)
+				cpu_pause_hint();
+			crit_exit();
+			w->w_next_stall = nanouptime() + 100 * NS_PER_MS;
+		}
+		/* Never sleep: a sleeping target leaves the pmap. */
+		stress_pace(w, 0);
+	}
+}
+
+static void
+fi_initiator(struct worker *w)
+{
+	struct stress_run *r = w->w_run;
+	struct slot *mine = &fi_sl[w->w_cpu * FI_NB];
+	struct pmap_inval_batch b[FI_NB];
+	uint64_t t0;
+	int i;
+
+	while (!stress_stopping(w)) {
+		t0 = nanouptime();
+		for (i = 0; i < FI_NB; i++) {
+			struct slot *sl = &mine[i];
+
+			pmap_inval_batch_init(&b[i], sl->sl_pm);
+			if (sl->sl_frame == 0)
+				continue;
+			stress_slot_publish(sl, ST_CHANGING);
+			pmap_remove_batch(sl->sl_pm, sl->sl_va,
+			                  sl->sl_va + PAGE_SIZE, &b[i]);
+			pmap_inval_batch_defer_free(&b[i], sl->sl_frame);
+			sl->sl_frame = 0;
+			pmap_inval_batch_flush(&b[i]); /* no wait yet */
+			lwkt_send_ipiq(ncpus - 1, fi_note, NULL, 0);
+		}
+		for (i = 0; i < FI_NB; i++) {
+			pmap_inval_batch_wait(&b[i]);
+			if (stress_slot_state(&mine[i]) == ST_CHANGING)
+				stress_slot_publish(&mine[i], ST_UNMAPPED);
+		}
+		stress_op_done(r, t0);
+		for (i = 0; i < FI_NB; i++)
+			stress_slot_map(r, &mine[i]);
+		stress_pace(w, PACE_MS);
+	}
+}
+
+static void
+fanin_setup(struct stress_run *r)
+{
+	int cpu;
+
+	/* One CPU still gets a target and an initiator of its own. */
+	fi_ninit = MAX(1, MIN(ncpus - 1, MAXSLOTS / FI_NB));
+	stress_pmaps[0] = pmap_create();
+	fi_sl = stress_slots_init(r, fi_ninit * FI_NB, stress_pmaps[0],
+	                          UVA_BASE, PAGE_SIZE);
+	stress_spawn(r, fi_target, ncpus - 1, 0);
+	for (cpu = 0; cpu < fi_ninit; cpu++)
+		stress_spawn(r, fi_initiator, cpu, cpu);
+}
+
+static void
+fanin_teardown(struct stress_run *r)
+{
+	stress_slots_fini(r);
+	stress_pmaps_fini(1);
+}
+
 const struct scenario stress_scenarios[] = {
     {"remap", remap_setup, remap_step, remap_teardown},
     {"initiators", initiators_setup, NULL, initiators_teardown},
@@ -970,6 +1081,7 @@ const struct scenario stress_scenarios[] = {
     {"bigrange", bigrange_setup, bigrange_step, bigrange_teardown},
     {"large", large_setup, large_step, large_teardown},
     {"reap", reap_setup, NULL, reap_teardown},
+    {"fanin", fanin_setup, NULL, fanin_teardown},
 };
 
 const unsigned stress_nscenarios = nitems(stress_scenarios);

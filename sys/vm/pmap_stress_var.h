@@ -71,7 +71,8 @@ struct worker {
 	uint64_t w_slept; /* stress_pace(): last sleep ended (ns) */
 };
 
-/* Per-CPU counter values (struct pcpu_counters) a run reports. */
+/* Per-CPU counter values (struct pcpu_counters) a run reports; only
+ * uint64_t fields (run_totals sums them as an array). */
 struct cpu_cnt {
 	uint64_t cc_shoot;    /* pc_shootdowns */
 	uint64_t cc_sent;     /* pc_inval_sent */

@@ -87,6 +87,8 @@ kva_free(vm_offset_t va, size_t npages)
 	spin_unlock(&kva_lock);
 }
 
+uint64_t kmem_stack_pages; /* pages of live kernel stacks (leak checks) */
+
 vm_offset_t
 kmem_alloc_stack(size_t npages)
 {
@@ -103,6 +105,7 @@ kmem_alloc_stack(size_t npages)
 		pmap_kenter(va + i * PAGE_SIZE, vm_page_to_phys(m),
 		            VM_PROT_READ | VM_PROT_WRITE);
 	}
+	__atomic_fetch_add(&kmem_stack_pages, npages, __ATOMIC_RELAXED);
 	return va + PAGE_SIZE; /* lowest usable byte, guard page below */
 }
 
@@ -123,6 +126,7 @@ kmem_free_stack(vm_offset_t va, size_t npages)
 		vm_page_free(phys_to_vm_page(pa));
 	}
 	kva_free(va - PAGE_SIZE, npages + 1);
+	__atomic_fetch_sub(&kmem_stack_pages, npages, __ATOMIC_RELAXED);
 }
 
 void *

@@ -12,12 +12,32 @@
  * gd_onfault is per CPU, so the access runs in a critical section: a
  * preemption in between could run another thread whose probe clears it
  * (cpu_probe() callers that share a CPU need the same protection).
+ * The stress code probes user pages on purpose, so with SMAP on these
+ * accesses open user access (STAC) for exactly the one instruction's
+ * span; an interrupt in between clears AC on entry (exception.S) and
+ * IRETQ restores it.
  */
 #include <sys/cpu.h>
+
+#include <machine/md_var.h>
 
 #include <cpu/pte.h>
 #include <machine/globaldata.h>
 #include <sys/thread.h>
+
+static inline void
+user_access_begin(void)
+{
+	if (cpu_smap_on)
+		__asm__ volatile("stac" ::: "memory", "cc");
+}
+
+static inline void
+user_access_end(void)
+{
+	if (cpu_smap_on)
+		__asm__ volatile("clac" ::: "memory", "cc");
+}
 
 int
 cpu_fetch(const volatile void *va, uint64_t *valp)
@@ -26,6 +46,7 @@ cpu_fetch(const volatile void *va, uint64_t *valp)
 	int rc;
 
 	crit_enter();
+	user_access_begin();
 	__asm__ volatile("leaq 1f(%%rip), %%rax\n\t"
 	                 "movq %%rax, %%gs:%c3\n\t"
 	                 "movq (%2), %0\n\t"
@@ -37,6 +58,7 @@ cpu_fetch(const volatile void *va, uint64_t *valp)
 	                 : "r"(va),
 	                   "i"(offsetof(struct mdglobaldata, gd_onfault))
 	                 : "rax", "memory");
+	user_access_end();
 	crit_exit();
 	if (rc == 0)
 		*valp = v;
@@ -55,6 +77,7 @@ cpu_touch(const volatile void *va)
 	int rc;
 
 	crit_enter();
+	user_access_begin();
 	__asm__ volatile("leaq 1f(%%rip), %%rax\n\t"
 	                 "movq %%rax, %%gs:%c2\n\t"
 	                 "lock addq $0, (%1)\n\t"
@@ -66,8 +89,21 @@ cpu_touch(const volatile void *va)
 	                 : "r"(va),
 	                   "i"(offsetof(struct mdglobaldata, gd_onfault))
 	                 : "rax", "memory", "cc");
+	user_access_end();
 	crit_exit();
 	return rc;
+}
+
+void
+cpu_user_access_begin(void)
+{
+	user_access_begin();
+}
+
+void
+cpu_user_access_end(void)
+{
+	user_access_end();
 }
 
 vm_paddr_t

@@ -10,6 +10,7 @@
  * ever typed by hand, and none can drift.
  */
 #include <cpu/frame.h>
+#include <cpu/segments.h>
 #include <machine/globaldata.h>
 #include <sys/thread.h>
 
@@ -31,6 +32,12 @@ genassym(void)
 	ASSYM(GD_CPUID, offsetof(struct globaldata, gd_cpuid));
 	ASSYM(GD_ONFAULT, offsetof(struct mdglobaldata, gd_onfault));
 	ASSYM(GD_FAULT_VA, offsetof(struct mdglobaldata, gd_fault_va));
+	ASSYM(GD_USER_RSP, offsetof(struct mdglobaldata, gd_user_rsp));
+	ASSYM(GD_RSP0, offsetof(struct mdglobaldata, gd_rsp0));
+
+	/* User selectors: the SYSCALL entry's frame. */
+	ASSYM(SEL_UCODE, UCODE_SEL);
+	ASSYM(SEL_UDATA, UDATA_SEL);
 
 	/* struct thread: the context switch. */
 	ASSYM(TD_SP, offsetof(struct thread, td_sp));

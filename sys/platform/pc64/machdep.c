@@ -24,7 +24,10 @@
 #include <sys/cons.h>
 #include <sys/cpu.h>
 #include <sys/debug.h>
+#include <sys/errno.h>
+#include <sys/proc.h>
 #include <sys/systm.h>
+#include <vm/pmap.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
 
@@ -178,6 +181,8 @@ print_layout(void)
 	        kernel_pml4_pa, pmap_count_kernel_pml4e(), dmap_top >> 30,
 	        cpu_has_pg1g ? "1 GiB" : "2 MiB", cpu_has_nx ? "on" : "absent",
 	        pmap_promoted_2m);
+	kprintf("user: SYSCALL/SYSRET, SMEP %s, SMAP %s, FXSAVE (eager)\n",
+	        cpu_has_smep ? "on" : "absent", cpu_has_smap ? "on" : "absent");
 	kprintf("per-CPU window: %#lx, %d pages per CPU, MAXCPU %d\n",
 	        (uint64_t)PRIVSPACE_ADDRESS, NPRIVPAGES, MAXCPU);
 	kprintf("vm: %lu KiB usable RAM, %lu pages free\n", ram_total >> 10,
@@ -234,6 +239,7 @@ hammer_time(uint32_t mbi_pa, uint32_t has_nx)
 	pmap_bootstrap(&phys_avail, top); /* own page tables, DMAP */
 	vm_page_startup(&phys_avail);     /* page allocator */
 	cpu0_prvspace_init();             /* %gs -> CPU 0's window */
+	cpu_user_init();                  /* SYSCALL, SMEP/SMAP, FPU */
 	print_layout();
 	/* Continue on CPU 0's idle stack, which has a guard page below. */
 	__asm__ volatile("movq %0, %%rsp\n\t"
@@ -245,6 +251,32 @@ hammer_time(uint32_t mbi_pa, uint32_t has_nx)
 	                       sizeof(CPU_prvspace[0].idlestack))
 	                 : "memory");
 	__builtin_unreachable();
+}
+
+/*
+ * A boot module by name: the first word of its GRUB module2 string.  The
+ * module's pages were kept out of the allocator (build_phys_avail), so
+ * the bytes stay valid; they are read through the direct map.
+ */
+int
+cpu_boot_module(const char *name, const void **data, size_t *len)
+{
+	size_t n = strlen(name);
+	int i;
+
+	for (i = 0; i < bootinfo.bi_nmods; i++) {
+		const struct bi_module *m = &bootinfo.bi_mods[i];
+
+		if (strncmp(m->mod_name, name, n) != 0 ||
+		    (m->mod_name[n] != '\0' && m->mod_name[n] != ' '))
+			continue;
+		if (m->mod_end < m->mod_start || m->mod_end > dmap_top)
+			return ENOENT;
+		*data = pmap_map_dmap(m->mod_start);
+		*len = m->mod_end - m->mod_start;
+		return 0;
+	}
+	return ENOENT;
 }
 
 void

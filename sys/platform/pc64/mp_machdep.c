@@ -603,6 +603,7 @@ ap_init(void)
 	                  (vm_offset_t)ps->nmi_stack + PAGE_SIZE);
 	if (cpu_has_pge)
 		load_cr4(rcr4() | CR4_PGE);
+	cpu_user_init();
 	lapic_init();
 	gd->mi.gd_stage = 6;
 	if (lapic_id() != gd->gd_apicid)

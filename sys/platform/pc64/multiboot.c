@@ -151,6 +151,8 @@ mb2_parse(const void *mbi, uint64_t mbi_pa, size_t avail, struct bootinfo *bi)
 				    &bi->bi_mods[bi->bi_nmods++];
 				m->mod_start = rd32(tag + 8);
 				m->mod_end = rd32(tag + 12);
+				copy_string(m->mod_name, sizeof(m->mod_name),
+				            tag + 16, size - 16);
 			} else {
 				kprintf("multiboot: warning: module beyond %d "
 				        "ignored\n",

@@ -101,6 +101,8 @@ pt_page_alloc(void)
 	if (m == NULL)
 		panic("pmap: out of memory for a kernel page-table page");
 	m->pg_flags |= VPF_PAGETABLE;
+	/* Counted so leak checks can tell kernel growth from a leak. */
+	__atomic_fetch_add(&kernel_pmap_store.pm_ptpages, 1, __ATOMIC_RELAXED);
 	return vm_page_to_phys(m);
 }
 

@@ -21,6 +21,7 @@
 #include <machine/pmap_inval.h>
 #include <machine/vmparam.h>
 #include <sys/clock.h>
+#include <sys/cpu.h>
 #include <sys/cpumask.h>
 #include <sys/ktest.h>
 #include <sys/lwkt_ipiq.h>
@@ -31,6 +32,8 @@
 #include <vm/pmap_msg.h>
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
+
+#include "pmap_test_var.h"
 
 #define UVA_BASE    0x0000000040000000ul /* user test mappings (1 GiB) */
 #define GEN_OLD     0x01d0000000000000ul /* the frame being replaced */
@@ -104,10 +107,12 @@ parker_main(void *arg)
 			int cmd = p->pk_cmd;
 
 			seen = g;
-			if (cmd == CMD_READ)
+			if (cmd == CMD_READ) {
+				cpu_user_access_begin();
 				p->pk_val[me] =
 				    *(volatile uint64_t *)p->pk_cmd_va;
-			else if (cmd == CMD_PROBE_W || cmd == CMD_PROBE_R)
+				cpu_user_access_end();
+			} else if (cmd == CMD_PROBE_W || cmd == CMD_PROBE_R)
 				p->pk_res[me] = cpu_probe((void *)p->pk_cmd_va,
 				                          cmd == CMD_PROBE_W);
 			if (cmd == CMD_EXIT) {
@@ -192,7 +197,7 @@ nparkers(void)
 	return MIN(MAXPARK, ncpus - 1);
 }
 
-static vm_paddr_t
+vm_paddr_t
 frame_alloc(uint64_t fill)
 {
 	struct vm_page *m = vm_page_alloc();
@@ -207,7 +212,7 @@ frame_alloc(uint64_t fill)
 	return vm_page_to_phys(m);
 }
 
-static void
+void
 frame_free(vm_paddr_t pa)
 {
 	vm_page_free(phys_to_vm_page(pa));
@@ -609,8 +614,10 @@ pmapmp_enter_2m(struct ktest *t)
 	/* A 4K mapping inside it is refused. */
 	KT_EXPECT_EQ(t, pmap_enter(pm, va + PAGE_SIZE, f, RW, 0), -1);
 	lwkt_set_pmap(pm);
+	cpu_user_access_begin();
 	KT_EXPECT_EQ(t, *(volatile uint64_t *)(va + off),
 	             *(uint64_t *)pmap_map_dmap(pa + off));
+	cpu_user_access_end();
 	KT_EXPECT_EQ(t, cpu_probe((void *)(va + NBPDR - 8), 1), -1); /* RO */
 	pmap_remove(pm, va + PAGE_SIZE, va + 2 * PAGE_SIZE); /* all of it */
 	KT_EXPECT_EQ(t, cpu_probe((void *)(va + off), 0), -1);
@@ -822,11 +829,15 @@ pmapmp_enter_keeps_ad(struct ktest *t)
 	KT_ASSERT(t, pm != NULL && f != 0 && g != 0);
 	KT_ASSERT_EQ(t, pmap_enter(pm, UVA_BASE, f, RW, 0), 0);
 	lwkt_set_pmap(pm);
+	cpu_user_access_begin(); /* a user page, from ring 0 on purpose */
 	*(volatile uint64_t *)UVA_BASE = 1; /* the walk sets A and D */
+	cpu_user_access_end();
 	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & ad, ad);
 	KT_EXPECT_EQ(t, pmap_enter(pm, UVA_BASE, f, RW, 0), 0);
 	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & ad, ad);
+	cpu_user_access_begin();
 	*(volatile uint64_t *)UVA_BASE = 2;
+	cpu_user_access_end();
 	KT_EXPECT_EQ(t, pmap_pte_get(pm, UVA_BASE) & PG_M, PG_M);
 	/* Same frame, fewer rights: invalidated, still dirty. */
 	KT_EXPECT_EQ(t, pmap_enter(pm, UVA_BASE, f, VM_PROT_READ, 0), 0);
@@ -927,175 +938,6 @@ pmapmp_msg_service(struct ktest *t)
 	frame_free(f);
 }
 
-/*
- * Shootdowns before pmap_mp_init(): the APs are online and have run on
- * the kernel's mappings, so the path a flush takes before the pools
- * exist (pmap_inval_flush_early) must reach them.  Every CPU reads a
- * kernel page (caching its translation); the PTE is then pointed at
- * another frame behind the TLBs' back and the early path invalidates
- * it; every CPU must then read the new frame.
- */
-static uint64_t early_val[MAXCPU];
-
-static void
-read_all(void *arg1, uint64_t va, void *frame)
-{
-	early_val[mycpu->gd_cpuid] = *(volatile uint64_t *)va;
-}
-
-static void
-pmapmp_early_flush_reaches_aps(struct ktest *t)
-{
-	vm_offset_t va = kva_alloc(1);
-	vm_paddr_t fa = frame_alloc(0xa), fb = frame_alloc(0xb);
-	struct pmap_inval_batch b;
-	cpumask_t all = smp_active_mask;
-	pt_entry_t *pte;
-	int cpu, stale = 0;
-
-	if (ncpus < 2)
-		KT_SKIP(t, "needs 2 CPUs");
-	KT_ASSERT(t, va != 0 && fa != 0 && fb != 0);
-	pmap_kenter(va, fa, RW);
-	lwkt_cpusync_simple(&all, read_all, NULL, va);
-	for (cpu = 0; cpu < ncpus; cpu++)
-		KT_EXPECT_EQ(t, early_val[cpu], 0xa);
-	pte = pmap_kpte(va);
-	KT_ASSERT(t, pte != NULL);
-	/* Behind the TLBs' back: only the flush below may fix them. */
-	__atomic_store_n(pte, (*pte & ~PG_FRAME) | fb, __ATOMIC_SEQ_CST);
-	pmap_inval_batch_init(&b, pmap_kernel());
-	pmap_inval_add(&b, va, va + PAGE_SIZE);
-	pmap_inval_flush_early(&b);
-	lwkt_cpusync_simple(&all, read_all, NULL, va);
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		if (early_val[cpu] == 0xb)
-			continue;
-		if (stale++ < 4)
-			ktest_fail(t, __FILE__, __LINE__,
-			           "stale TLB on cpu %d after an early "
-			           "shootdown: read %#lx, want 0xb",
-			           cpu, early_val[cpu]);
-	}
-	kprintf("    # early shootdown: %d of %d CPUs read the new frame\n",
-	        ncpus - stale, ncpus);
-	pmap_kremove(va);
-	kva_free(va, 1);
-	frame_free(fa);
-	frame_free(fb);
-}
-
-/*
- * One CPU with more shootdowns outstanding than its pool has records:
- * 3 x PMAP_INVAL_NFLIGHT kernel batches are flushed (every other CPU a
- * target: idle deferral off) and only then waited for, in order.  The
- * records a batch no longer needs once its targets have acknowledged
- * must be reusable before the batch waits, or the flush after the
- * pool's last record spins until the 10 s watchdog panic (blaming the
- * targets).  Every wait must then see its own flight complete even
- * though its record has since carried others.
- */
-#define NOUT (3 * PMAP_INVAL_NFLIGHT)
-static struct pmap_inval_batch out_b[NOUT];
-
-static void
-pmapmp_many_batches_outstanding(struct ktest *t)
-{
-	vm_offset_t va = kva_alloc(1);
-	int i, saved = pmap_inval_idle_defer;
-	uint64_t recv0 = 0, recv1 = 0, t0;
-	int cpu;
-
-	if (ncpus < 2)
-		KT_SKIP(t, "needs 2 CPUs");
-	KT_ASSERT(t, va != 0);
-	for (cpu = 1; cpu < ncpus; cpu++)
-		recv0 += globaldata_find(cpu)->gd_cnt.pc_inval_recv;
-	pmap_inval_idle_defer = 0;
-	t0 = nanouptime();
-	crit_enter(); /* all from one CPU's pool */
-	for (i = 0; i < NOUT; i++) {
-		pmap_inval_batch_init(&out_b[i], pmap_kernel());
-		pmap_inval_add(&out_b[i], va, va + PAGE_SIZE);
-		pmap_inval_batch_flush(&out_b[i]);
-	}
-	crit_exit();
-	for (i = 0; i < NOUT; i++) {
-		pmap_inval_batch_wait(&out_b[i]);
-		KT_EXPECT(t, pmap_inval_batch_done(&out_b[i]));
-	}
-	pmap_inval_idle_defer = saved;
-	for (cpu = 1; cpu < ncpus; cpu++)
-		recv1 += globaldata_find(cpu)->gd_cnt.pc_inval_recv;
-	kprintf("    # %d batches outstanding on cpu %d (pool %d): %lu "
-	        "messages received, %lu us\n",
-	        NOUT, mycpu->gd_cpuid, PMAP_INVAL_NFLIGHT, recv1 - recv0,
-	        (nanouptime() - t0) / NS_PER_US);
-	KT_EXPECT(t, recv1 - recv0 >= (uint64_t)NOUT * (uint64_t)(ncpus - 1));
-	kva_free(va, 1);
-}
-
-/*
- * Not a check: measure what the ceiling trades off, on this CPU with a
- * user pmap active, and print it (docs/ARCHITECTURE.md section 11 quotes the numbers).
- */
-static void
-pmapmp_measure_ceiling(struct ktest *t)
-{
-	enum { NP = 64, REPS = 20 };
-	struct pmap *pm = pmap_create();
-	vm_paddr_t f = frame_alloc(1);
-	uint64_t t0, t_invlpg = 0, t_full = 0, t_refill_full = 0,
-	             t_refill_pg = 0;
-	volatile uint64_t sink = 0;
-	int i, r;
-
-	KT_ASSERT(t, pm != NULL);
-	for (i = 0; i < 2 * NP; i++)
-		KT_ASSERT_EQ(t,
-		             pmap_enter(pm, UVA_BASE + i * PAGE_SIZE, f,
-		                        VM_PROT_READ, 0),
-		             0);
-	crit_enter();
-	lwkt_set_pmap(pm);
-	for (r = 0; r < REPS; r++) {
-		for (i = 0; i < NP; i++)
-			sink +=
-			    *(volatile uint64_t *)(UVA_BASE + i * PAGE_SIZE);
-		/* per-page: invalidate the other NP pages, then touch */
-		t0 = rdtsc_ordered();
-		for (i = NP; i < 2 * NP; i++)
-			invlpg(UVA_BASE + i * PAGE_SIZE);
-		t_invlpg += rdtsc_ordered() - t0;
-		t0 = rdtsc_ordered();
-		for (i = 0; i < NP; i++)
-			sink +=
-			    *(volatile uint64_t *)(UVA_BASE + i * PAGE_SIZE);
-		t_refill_pg += rdtsc_ordered() - t0;
-		/* full flush, then touch the same pages */
-		t0 = rdtsc_ordered();
-		load_cr3(rcr3());
-		t_full += rdtsc_ordered() - t0;
-		t0 = rdtsc_ordered();
-		for (i = 0; i < NP; i++)
-			sink +=
-			    *(volatile uint64_t *)(UVA_BASE + i * PAGE_SIZE);
-		t_refill_full += rdtsc_ordered() - t0;
-	}
-	lwkt_set_pmap(NULL);
-	crit_exit();
-	/* TSC ticks -> ns */
-#define NS(x) ((uint64_t)((x)*1000000000ul / (tsc_freq * REPS)))
-	kprintf("    # ceiling: %d x invlpg %lu ns (%lu ns each); full flush "
-	        "%lu ns; touching %d pages after invlpg %lu ns, after full "
-	        "flush %lu ns; ceiling is %d pages\n",
-	        NP, NS(t_invlpg), NS(t_invlpg) / NP, NS(t_full), NP,
-	        NS(t_refill_pg), NS(t_refill_full), pmap_inval_ceiling);
-#undef NS
-	pmap_destroy(pm);
-	frame_free(f);
-}
-
 KTEST_SUITE(pmapmp, "pmapmp", NULL, NULL, KTEST_CASE(pmapmp_extract),
             KTEST_CASE(pmapmp_enter_2m), KTEST_CASE(pmapmp_exact_targets),
             KTEST_CASE(pmapmp_no_stale_read),
@@ -1107,7 +949,4 @@ KTEST_SUITE(pmapmp, "pmapmp", NULL, NULL, KTEST_CASE(pmapmp_extract),
             KTEST_CASE(pmapmp_protect_keeps_dirty_bits),
             KTEST_CASE(pmapmp_enter_keeps_ad),
             KTEST_CASE(pmapmp_concurrent_enter_remove),
-            KTEST_CASE(pmapmp_msg_service),
-            KTEST_CASE(pmapmp_many_batches_outstanding),
-            KTEST_CASE(pmapmp_early_flush_reaches_aps),
-            KTEST_CASE(pmapmp_measure_ceiling));
+            KTEST_CASE(pmapmp_msg_service));

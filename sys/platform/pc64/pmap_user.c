@@ -468,6 +468,9 @@ remove_leaf(struct pmap *pm, pt_entry_t *ep, pt_entry_t *t, vm_offset_t va,
 	__atomic_fetch_sub(&pm->pm_resident, 1, __ATOMIC_RELAXED);
 	/* One INVLPG drops a whole 2 MiB translation. */
 	pmap_inval_add(b, va, va + PAGE_SIZE);
+	/* Anonymous user memory: the frame is free once the flush acks. */
+	if (b->ib_free_leaves && !large)
+		pmap_inval_batch_defer_free(b, old & PG_FRAME);
 }
 
 static void

@@ -19,7 +19,7 @@ static struct gate_descriptor idt[256] __aligned(16);
 extern char idt_vectors_start[], idt_vectors_size[];
 
 static void
-set_gate(int vec, uint64_t fn, int ist)
+set_gate(int vec, uint64_t fn, int ist, int dpl)
 {
 	struct gate_descriptor *g = &idt[vec];
 
@@ -28,7 +28,7 @@ set_gate(int vec, uint64_t fn, int ist)
 	g->gd_ist = ist;
 	g->gd_xx = 0;
 	g->gd_type = SDT_SYSIGT;
-	g->gd_dpl = 0;
+	g->gd_dpl = dpl;
 	g->gd_p = 1;
 	g->gd_midoffset = (fn >> 16) & 0xffff;
 	g->gd_hioffset = fn >> 32;
@@ -46,7 +46,9 @@ idt_init(void)
 	for (vec = 0; vec < 256; vec++) {
 		int ist = vec == 8 ? IST_DBLFAULT : vec == 2 ? IST_NMI : 0;
 
-		set_gate(vec, (uint64_t)idt_vectors_start + 16 * vec, ist);
+		/* int3 may be used from user mode (SIGTRAP, as on Linux). */
+		set_gate(vec, (uint64_t)idt_vectors_start + 16 * vec, ist,
+		         vec == 3 ? 3 : 0);
 	}
 	rd.rd_limit = sizeof(idt) - 1;
 	rd.rd_base = (uint64_t)idt;
@@ -65,6 +67,10 @@ cpu_segments_init(struct gdtpage *gp, vm_offset_t df_stack_top,
 	memset(gp, 0, sizeof(*gp));
 	gp->gp_gdt[GCODE_SEL] = 0x00af9a000000ffffull; /* 64-bit ring-0 code */
 	gp->gp_gdt[GDATA_SEL] = 0x00cf92000000ffffull; /* ring-0 data */
+	/* User segments: the same with DPL 3 (SYSRET's layout, segments.h). */
+	gp->gp_gdt[GUCODE32_SEL] = 0x00cffa000000ffffull; /* 32-bit code */
+	gp->gp_gdt[GUDATA_SEL] = 0x00cff2000000ffffull;   /* data */
+	gp->gp_gdt[GUCODE_SEL] = 0x00affa000000ffffull;   /* 64-bit code */
 	/* 16-byte TSS descriptor: type 9, present, base split in pieces. */
 	gp->gp_gdt[GTSS_SEL] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
 	                       ((uint64_t)SDT_SYSTSS << 40) | (1ull << 47) |

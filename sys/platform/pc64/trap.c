@@ -19,14 +19,23 @@
  * halts for good (mp_machdep.c).  After an interrupt handler, lwkt_intr_return() runs the
  * work the handler deferred (an IPI-queue drain, a preemption) unless
  * the interrupted thread is in a critical section.
+ *
+ * From user mode (CS.RPL 3): an exception goes to trap_user()
+ * (cpu_user.c: vm_fault or a signal), and after an interrupt userret()
+ * runs so an exiting process's threads leave promptly.  A page fault on
+ * a user address inside copyin/copyout is demand paging
+ * (trap_user_copy_fault) before it is an EFAULT.
  */
 #include <machine/md_var.h>
 
 #include <cpu/cpufunc.h>
+#include <cpu/specialreg.h>
 #include <machine/globaldata.h>
 #include <machine/intr.h>
 #include <machine/pmap.h>
 #include <machine/pmap_inval.h>
+#include <machine/vmparam.h>
+#include <sys/proc.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
 #include <vm/pmap.h>
@@ -43,6 +52,7 @@ struct pf_retry {
 } __aligned(64);
 
 bool trap_gs_ready;
+extern char syscall_entry[];
 static intr_handler_t intr_handlers[256];
 static uint64_t stray_count;
 static struct pf_retry pf_retry[MAXCPU];
@@ -159,6 +169,16 @@ trap_pf_spurious(struct trapframe *tf, uint64_t cr2)
 
 	if (pr->pr_walking) /* the walk itself faulted: a real fault */
 		return false;
+	/*
+	 * A supervisor access to a user page that SMEP (fetch) or SMAP
+	 * (data, AC clear) forbids: the page tables permit it, but it is a
+	 * real fault (cpu_user.c; the usermode suite provokes it).
+	 */
+	if ((tf->tf_err & PGEX_U) == 0 && cr2 < VM_MAX_USER_ADDRESS &&
+	    ((tf->tf_err & PGEX_I)
+	         ? (rcr4() & CR4_SMEP) != 0
+	         : (rcr4() & CR4_SMAP) != 0 && (tf->tf_rflags & PSL_AC) == 0))
+		return false;
 	pr->pr_walking = true;
 	permitted = trap_pf_permitted(rcr3(), cr2, tf->tf_err);
 	pr->pr_walking = false;
@@ -243,10 +263,21 @@ trap(struct trapframe *tf)
 			/* Deferred IPI drain or preemption, when allowed. */
 			if (trap_gs_ready)
 				lwkt_intr_return();
+			/* Back to user mode: exit requests, signals. */
+			if ((tf->tf_cs & 3) != 0) {
+				cpu_enable_intr();
+				userret(curthread->td_lwp, tf);
+			}
 			return;
 		}
 		if (++stray_count <= 10)
 			kprintf("trap: stray interrupt on vector %lu\n", vec);
+		return;
+	}
+	/* NMI, #DF and #MC are never a user program's doing: not signals. */
+	if ((tf->tf_cs & 3) != 0 && vec != 2 && vec != 8 && vec != 18) {
+		mycpu->gd_cnt.pc_traps++;
+		trap_user(tf); /* an exception in user mode: a signal */
 		return;
 	}
 	if (trap_gs_ready) {
@@ -256,12 +287,30 @@ trap(struct trapframe *tf)
 		/* Before a probe's recovery or a panic: retry if spurious. */
 		if (vec == 14 && trap_pf_spurious(tf, rcr2()))
 			return;
+		/* Demand paging inside copyin/copyout: resolve and retry. */
+		if (vec == 14 && gd->gd_onfault != 0 &&
+		    trap_user_copy_fault(tf, rcr2()))
+			return;
 		if ((vec == 14 || vec == 13) && gd->gd_onfault != 0) {
 			gd->gd_fault_va = vec == 14 ? rcr2() : 0;
 			tf->tf_rip = gd->gd_onfault;
 			gd->gd_onfault = 0;
 			return;
 		}
+	}
+	/*
+	 * #DB in the kernel: the kernel sets no breakpoints, so this is a
+	 * user's TF single-stepping a SYSCALL (FMASK clears TF, but the trap
+	 * for the SYSCALL instruction itself is taken at syscall_entry, in
+	 * ring 0).  Ignore it: the user's TF is back on return, and the next
+	 * user instruction traps in user mode (SIGTRAP).
+	 */
+	if (vec == 1) {
+		if (tf->tf_rip != (uint64_t)syscall_entry)
+			kprintf("trap: debug exception in the kernel at %#lx "
+			        "ignored\n",
+			        tf->tf_rip);
+		return;
 	}
 	/* A panic on another CPU is stopping us and the IPI did not get in. */
 	if (vec == 2 && trap_gs_ready && mp_stop_requested())

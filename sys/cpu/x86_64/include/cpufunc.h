@@ -138,13 +138,14 @@ extern bool tlbsan_on;
 void tlbsan_cr3_load(uint64_t cr3);
 void tlbsan_invlpg(vm_offset_t va);
 void tlbsan_flush_all(void);
-#define CPUFUNC_TLBSAN(call)                                                   \
+/* Run a sanitizer hook if the sanitizer is on (<machine/tlbsan.h>). */
+#define TLBSAN_HOOK(call)                                                      \
 	do {                                                                   \
 		if (__predict_false(tlbsan_on))                                \
 			call;                                                  \
 	} while (0)
 #else
-#define CPUFUNC_TLBSAN(call) ((void)0)
+#define TLBSAN_HOOK(call) ((void)0)
 #endif
 
 /* Loading CR3 flushes every non-global TLB entry. */
@@ -152,7 +153,7 @@ static inline void
 load_cr3(uint64_t v)
 {
 	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
-	CPUFUNC_TLBSAN(tlbsan_cr3_load(v));
+	TLBSAN_HOOK(tlbsan_cr3_load(v));
 }
 
 static inline uint64_t
@@ -183,7 +184,7 @@ static inline void
 invlpg(vm_offset_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
-	CPUFUNC_TLBSAN(tlbsan_invlpg(va));
+	TLBSAN_HOOK(tlbsan_invlpg(va));
 }
 
 /* Flush the whole TLB, global entries included (toggle CR4.PGE). */

@@ -9,17 +9,31 @@
 
 #include <sys/types.h>
 
-/* GDT slots, identical on every CPU. */
-#define GNULL_SEL 0 /* null descriptor */
-#define GCODE_SEL 1 /* kernel 64-bit code */
-#define GDATA_SEL 2 /* kernel data */
-#define GTSS_SEL  3 /* TSS, two slots (3 and 4) */
-#define NGDT      5 /* descriptors in a GDT */
+/*
+ * GDT slots, identical on every CPU.  The order of slots 1-5 is fixed by
+ * SYSCALL/SYSRET: SYSCALL loads CS from STAR[47:32] and SS = CS + 8 (the
+ * kernel pair, 1 and 2); SYSRET to 64-bit mode loads CS = STAR[63:48] + 16
+ * and SS = STAR[63:48] + 8, so with STAR[63:48] = slot 3 the user data
+ * segment must be slot 4 and the user 64-bit code slot 5 (slot 3, the
+ * 32-bit user code a compatibility-mode SYSRET would use, is never loaded).
+ */
+#define GNULL_SEL    0 /* null descriptor */
+#define GCODE_SEL    1 /* kernel 64-bit code */
+#define GDATA_SEL    2 /* kernel data */
+#define GUCODE32_SEL 3 /* user 32-bit code: the SYSRET base, unused */
+#define GUDATA_SEL   4 /* user data (and stack) */
+#define GUCODE_SEL   5 /* user 64-bit code */
+#define GTSS_SEL     6 /* TSS, two slots (6 and 7) */
+#define NGDT         8 /* descriptors in a GDT */
 
-#define GSEL(s)   ((uint16_t)((s) << 3)) /* selector, ring 0 */
-#define KCODE_SEL GSEL(GCODE_SEL)
-#define KDATA_SEL GSEL(GDATA_SEL)
-#define KTSS_SEL  GSEL(GTSS_SEL)
+#define SEL_UPL     3                      /* requested privilege: user */
+#define GSEL(s)     ((uint16_t)((s) << 3)) /* selector, ring 0 */
+#define KCODE_SEL   GSEL(GCODE_SEL)
+#define KDATA_SEL   GSEL(GDATA_SEL)
+#define KTSS_SEL    GSEL(GTSS_SEL)
+#define UCODE32_SEL (GSEL(GUCODE32_SEL) | SEL_UPL)
+#define UDATA_SEL   (GSEL(GUDATA_SEL) | SEL_UPL)
+#define UCODE_SEL   (GSEL(GUCODE_SEL) | SEL_UPL)
 
 /* IST slots used by the IDT. */
 #define IST_DBLFAULT 1 /* #DF runs on its own stack */

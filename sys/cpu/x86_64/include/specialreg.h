@@ -22,6 +22,8 @@
 #define CR4_OSXMMEXCPT 0x00000400u /* SIMD FP exceptions */
 #define CR4_FSGSBASE   0x00010000u /* rdfsbase & co. */
 #define CR4_PCIDE      0x00020000u /* process-context identifiers */
+#define CR4_SMEP       0x00100000u /* no supervisor fetch from user pages */
+#define CR4_SMAP       0x00200000u /* no supervisor access to user pages */
 
 /* MSRs */
 #define MSR_APICBASE    0x0000001b /* local APIC base and enables */

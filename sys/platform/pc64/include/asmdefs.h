@@ -24,6 +24,9 @@
 #define MP_TRAMPOLINE_PA_ASM 0x8000 /* = MP_TRAMPOLINE_PA */
 #endif
 
+/* SYSCALL entry: the trap number recorded in its trap frame. */
+#define T_SYSCALL 0x100
+
 #define BOOT_STACK_SIZE 16384 /* boot CPU stack until its idle stack */
 
 /* Values written to QEMU's isa-debug-exit port 0xf4. */

@@ -27,9 +27,12 @@ struct bi_mem_range {
 	uint32_t mr_type; /* BI_MEM_* */
 };
 
+#define BI_MOD_NAME_MAX 64 /* bytes of a module's string kept */
+
 struct bi_module {
-	uint64_t mod_start; /* physical start */
-	uint64_t mod_end;   /* physical end (exclusive) */
+	uint64_t mod_start;             /* physical start */
+	uint64_t mod_end;               /* physical end (exclusive) */
+	char mod_name[BI_MOD_NAME_MAX]; /* its string (GRUB: module2 args) */
 };
 
 struct bootinfo {

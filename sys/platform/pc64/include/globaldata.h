@@ -49,11 +49,14 @@ struct mdglobaldata {
 	volatile int gd_idle_halted;   /* in hlt: flushes may be deferred */
 	volatile int gd_inval_pending; /* a deferred full flush is owed */
 	struct pmap_inval_flight *gd_inval_pool; /* shootdown records */
+	struct amd64tss *gd_tss; /* this CPU's TSS: rsp0 is set per thread */
+	uint64_t gd_user_rsp;    /* SYSCALL entry: the user %rsp, briefly */
+	uint64_t gd_rsp0;        /* kernel stack top for user-mode entries */
 };
 
 struct gdtpage {
-	uint64_t gp_gdt[NGDT + 1]; /* descriptors (TSS takes 2 slots) */
-	struct amd64tss gp_tss;    /* IST stack pointers */
+	uint64_t gp_gdt[NGDT];  /* descriptors (TSS takes 2 slots) */
+	struct amd64tss gp_tss; /* IST stack pointers */
 };
 
 struct privatespace {

@@ -48,6 +48,17 @@ extern uint64_t mp_online_ns;
 bool mp_stop_requested(void);
 void mp_stop_self(struct trapframe *tf, int how) __noreturn;
 
+/* cpu_user.c */
+void cpu_user_init(void); /* SYSCALL, SMEP/SMAP, FPU on this CPU */
+void trap_user(struct trapframe *tf);
+bool trap_user_copy_fault(struct trapframe *tf, uint64_t va);
+void syscall_handler(struct trapframe *tf);
+int cpu_user_frame_ok(const struct trapframe *tf);
+void cpu_user_return(struct trapframe *tf) __noreturn;        /* exception.S */
+int cpu_kernel_touch_user(const volatile void *va, int exec); /* copyuser.S */
+extern uint8_t cpu_smap_on;
+extern bool cpu_has_smep, cpu_has_smap;
+
 /* db_trace.c */
 void db_print_backtrace(uint64_t rbp, uint64_t rip);
 void db_print_trapframe(const struct trapframe *tf);

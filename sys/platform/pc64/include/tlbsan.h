@@ -24,6 +24,7 @@
 #ifndef _MACHINE_TLBSAN_H_
 #define _MACHINE_TLBSAN_H_
 
+#include <cpu/cpufunc.h>
 #include <sys/cpumask.h>
 #include <sys/types.h>
 
@@ -36,7 +37,7 @@
 #define TLBSAN_PML4 4 /* PML4E: a PDP table */
 
 #ifdef TLBSAN
-extern bool tlbsan_on; /* tlbsan=1: the model is fed and checked */
+/* tlbsan_on, the CR3/INVLPG/PGE hooks and TLBSAN_HOOK: <cpu/cpufunc.h>. */
 
 /*
  * The pmap replaced the present entry 'old' at 'level' mapping 'va' with
@@ -48,10 +49,7 @@ extern bool tlbsan_on; /* tlbsan=1: the model is fed and checked */
  */
 void tlbsan_pte_change(uint64_t root, vm_offset_t va, int level, uint64_t old,
                        uint64_t new, uint64_t seq);
-/* This CPU loaded CR3 / executed INVLPG / toggled CR4.PGE. */
-void tlbsan_cr3_load(uint64_t cr3);
-void tlbsan_invlpg(vm_offset_t va);
-void tlbsan_flush_all(void);
+/* tlbsan_cr3_load, tlbsan_invlpg, tlbsan_flush_all: <cpu/cpufunc.h>. */
 /* This CPU leaves pmap 'root' (pm_active cleared): CR3 must not hold it. */
 void tlbsan_pm_inactive(uint64_t root);
 /*
@@ -80,13 +78,6 @@ void tlbsan_get_stats(struct tlbsan_stats *st);
 void tlbsan_init(void);
 /* Print the counters; returns 1 if records were lost (checks incomplete). */
 int tlbsan_summary(void);
-#define TLBSAN_HOOK(call)                                                      \
-	do {                                                                   \
-		if (__predict_false(tlbsan_on))                                \
-			call;                                                  \
-	} while (0)
-#else
-#define TLBSAN_HOOK(call) ((void)0)
 #endif
 
 /*

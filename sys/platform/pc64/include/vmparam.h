@@ -21,6 +21,8 @@
 #define NKPML4E      2   /* kernel PML4 entries, independent of CPU count */
 
 #define VM_MAX_USER_ADDRESS 0x0000800000000000ul /* slots 0-255 */
+/* End of what user mappings may use: Linux's TASK_SIZE (one page less). */
+#define VM_USER_TOP 0x00007ffffffff000ul
 
 #define DMAP_MIN_ADDRESS 0xffff800000000000ul /* slot 256 */
 #define DMAP_MAX_ADDRESS (DMAP_MIN_ADDRESS + NBPML4)

@@ -1,0 +1,14 @@
+/*
+ * pmap_test_var.h - what the pmap test files share (pmap_mp_test.c,
+ * pmap_inval_test.c); private to them.
+ */
+#ifndef _PLATFORM_PC64_PMAP_TEST_VAR_H_
+#define _PLATFORM_PC64_PMAP_TEST_VAR_H_
+
+#include <sys/types.h>
+
+/* A page filled with the word 'fill' (0: out of memory) / give it back. */
+vm_paddr_t frame_alloc(uint64_t fill);
+void frame_free(vm_paddr_t pa);
+
+#endif /* !_PLATFORM_PC64_PMAP_TEST_VAR_H_ */
