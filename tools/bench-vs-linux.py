@@ -23,6 +23,9 @@ flock /tmp/pcoh-qemu.lock, and is judged by test/lib/ktap.py.
   tools/bench-vs-linux.py stress [--elf ELF] [--smp "2 8"] [--seconds S]
         [--linux-only] [--extra-opts "pmap.bug=..."] [--expect pass|fail]
       tlbstress on both kernels (our kernel: --extra-opts added).
+  tools/bench-vs-linux.py mutants [--bugs "no_remote ..."] [--smp 4] [--seconds S]
+      tlbstress on our kernel under each user-pmap row of the mutation
+      matrix (pmap.bug=): each boot must fail with tlbstress violations.
   tools/bench-vs-linux.py smoke
       make test's part: one Linux -smp 2 boot running tlbstress for 3 s
       and one tlbbench point (must pass), one boot of tlbstress
@@ -438,6 +441,49 @@ def cmd_stress(a):
     return 1 if failed else 0
 
 
+# The mutation matrix's rows that break a user pmap's shootdowns
+# (test/mutants.py has them all; full_noop_kernel and full_cr3 only touch
+# kernel mappings, which no user program can see).
+USER_BUGS = ["no_remote", "no_wait", "no_local", "full_noop_user", "pt_noinval",
+             "pt_early_free", "protect_noinval", "idle_noflush", "active_early"]
+
+
+def cmd_mutants(a):
+    """tlbstress on our kernel under each pmap.bug= row: must fail, and
+    through tlbstress's own checks (a violation line or a SIGSEGV kill),
+    not only through a kernel panic."""
+    out = os.path.join(TOP, "build", "stress-mutants")
+    os.makedirs(out, exist_ok=True)
+    bugs = a.bugs.split() if a.bugs else USER_BUGS
+    run = "tlbstress:%s:%d" % (a.seconds, a.seed)
+    print("KTAP version 1")
+    print("1..%d" % len(bugs))
+    failed = 0
+    rows = []
+    for i, bug in enumerate(bugs, 1):
+        name = "tlbstress-bug-%s" % bug
+        ok, lines = boot(name, os.path.join(out, name + ".log"), a.smp, "tcg", 300,
+                         expect="fail",
+                         ours=(a.elf, our_cmdline(run, 120, "pmap.bug=" + bug), ["tlbstress"]))
+        viol = [l.strip() for l in lines if "# violation:" in l]
+        failing = [l.strip().split()[3] for l in lines
+                   if l.strip().startswith("not ok") and len(l.strip().split()) > 3
+                   and l.startswith("    ")]
+        caught = ok and bool(viol)
+        rows.append((bug, "caught" if caught else ("failed, not by tlbstress" if ok else "PASSED"),
+                     len(viol), ",".join(failing)))
+        print("%s %d %s%s" % ("ok" if caught else "not ok", i, name,
+                              "" if caught else " # tlbstress saw no violation"))
+        for l in viol[:2]:
+            print("# " + l)
+        failed += not caught
+    print("# %-16s %-26s %s" % ("pmap.bug", "tlbstress", "failing scenarios"))
+    for bug, st, nv, sc in rows:
+        print("# %-16s %-26s %s" % (bug, st, sc or "-"))
+    print("%d passed, %d failed" % (len(bugs) - failed, failed))
+    return 1 if failed else 0
+
+
 def cmd_smoke(a):
     out = os.path.join(TOP, "build", "test-linux")
     os.makedirs(out, exist_ok=True)
@@ -500,6 +546,12 @@ def main():
     s.add_argument("--expect", choices=("pass", "fail"), default="pass")
     s.add_argument("--out", default=os.path.join(TOP, "build", "stress-vs-linux"))
     sub.add_parser("smoke")
+    mu = sub.add_parser("mutants")
+    mu.add_argument("--elf", default=os.path.join(TOP, "build", "GENERIC", "kernel.elf"))
+    mu.add_argument("--smp", type=int, default=4)
+    mu.add_argument("--seconds", default="4")
+    mu.add_argument("--seed", type=int, default=1)
+    mu.add_argument("--bugs", default="")
     a = ap.parse_args(argv)
     if a.cmd == "bench":
         if a.pairs < 1 or a.runs < 1 or a.runs > 31 or a.ms < 1:
@@ -511,7 +563,7 @@ def main():
             sys.exit("bench-vs-linux: build/user/%s or build/linux/init missing "
                      "(make linux-progs)" % p)
     return {"bench": cmd_bench, "table": cmd_table, "stress": cmd_stress,
-            "smoke": cmd_smoke}[a.cmd](a)
+            "smoke": cmd_smoke, "mutants": cmd_mutants}[a.cmd](a)
 
 
 if __name__ == "__main__":
