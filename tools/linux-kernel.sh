@@ -20,7 +20,7 @@ meta=linux-image-cloud-amd64
 mkdir -p "$dir"
 cd "$dir"
 
-if [[ ! -s version.txt ]] || ! ls root/boot/vmlinuz-* >/dev/null 2>&1; then
+if [[ ! -s version.txt ]] || [[ -z $(find root/boot -name 'vmlinuz-*' 2>/dev/null) ]]; then
 	"$top/tools/deps.sh" linux >&2
 	# The metapackage names the real image package, e.g.
 	# linux-image-6.1.0-57-cloud-amd64.
@@ -35,11 +35,11 @@ if [[ ! -s version.txt ]] || ! ls root/boot/vmlinuz-* >/dev/null 2>&1; then
 	rm -rf root ./*.deb
 	# apt-get download writes into the current directory.
 	flock /tmp/pcoh-apt.lock apt-get download -q "$meta" "$pkg" >&2
-	deb=$(ls "$pkg"_*.deb)
+	deb=$(find . -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)
 	dpkg-deb -x "$deb" root
 	ver=$(dpkg-deb -f "$deb" Version)
 	echo "$pkg $ver" >version.txt
 fi
-vmlinuz=$(ls "$dir"/root/boot/vmlinuz-* | head -n 1)
+vmlinuz=$(find "$dir/root/boot" -name 'vmlinuz-*' | sort | head -n 1)
 echo "vmlinuz $vmlinuz"
 echo "version $(cat version.txt)"
