@@ -472,8 +472,9 @@ def cmd_mutants(a):
         caught = ok and bool(viol)
         rows.append((bug, "caught" if caught else ("failed, not by tlbstress" if ok else "PASSED"),
                      len(viol), ",".join(failing)))
-        print("%s %d %s%s" % ("ok" if caught else "not ok", i, name,
-                              "" if caught else " # tlbstress saw no violation"))
+        why = ("" if caught else " # tlbstress saw no violation" if ok else
+               " # the boot did not end in a reported failure (%d violation lines)" % len(viol))
+        print("%s %d %s%s" % ("ok" if caught else "not ok", i, name, why))
         for l in viol[:2]:
             print("# " + l)
         failed += not caught
