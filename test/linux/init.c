@@ -26,6 +26,8 @@
 #include <sys/reboot.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAXPROGS 16
@@ -50,6 +52,13 @@ out(const char *fmt, ...)
 /* Leave QEMU with the verdict; power off if the port is not there. */
 static void __attribute__((noreturn)) finish(int ok)
 {
+	struct timespec ts = {0, 200000000};
+
+	/* write() to the console returns once the bytes are in the tty's
+	 * buffer, not on the wire: without waiting, QEMU exits with the
+	 * closing lines still unsent. */
+	tcdrain(1);
+	nanosleep(&ts, NULL);
 	if (ioperm(0xf4, 4, 1) == 0)
 		outb(ok ? 0x10 : 0x11, 0xf4);
 	out("init: isa-debug-exit did not end the run; powering off\n");
