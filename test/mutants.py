@@ -15,8 +15,12 @@ With --emulator-only the same rows run without the sanitizer, to show which
 mistakes the emulator alone lets through (those rows may pass; they are
 reported, not judged).
 
+With --inval VARIANT every row also boots with pmap.inval=VARIANT (ipiq,
+thread or sync: how shootdowns reach their targets, pmap_inval.c), so each
+delivery variant is shown to honour every injected mistake's check.
+
 Usage: test/mutants.py [--elf ELF] [--smp N] [--seconds S] [--timeout S]
-                       [--only a,b] [--emulator-only] [--list]
+                       [--only a,b] [--emulator-only] [--inval V] [--list]
 Output: KTAP version 1, the table, and the closing "N passed, N failed".
 """
 
@@ -47,6 +51,9 @@ MUTANTS = [
     "idle_noflush",
     "active_early",
 ]
+
+# pmap.inval= values (pmap_inval.c); "" leaves the kernel's default.
+INVAL_VARIANTS = ["", "ipiq", "thread", "sync"]
 
 # Which check a failure line comes from, first match wins.
 CATCHERS = [
@@ -129,6 +136,8 @@ def main(argv=None):
     ap.add_argument("--timeout", type=int, default=180)
     ap.add_argument("--only", default="")
     ap.add_argument("--emulator-only", action="store_true")
+    ap.add_argument("--inval", default="", choices=INVAL_VARIANTS,
+                    help="add pmap.inval=VARIANT to every row")
     ap.add_argument("--list", action="store_true")
     a = ap.parse_args(argv)
     rows = MUTANTS
@@ -151,14 +160,16 @@ def main(argv=None):
     logdir = os.path.join(TOP, "build", "test-logs")
     os.makedirs(logdir, exist_ok=True)
     print("KTAP version 1")
+    inval = " pmap.inval=" + a.inval if a.inval else ""
     print("# mutation matrix: -smp %d, %s, test=pmap,pmapmp stress=all "
-          "stress.seconds=%d" % (a.smp, san, a.seconds))
+          "stress.seconds=%d%s" % (a.smp, san, a.seconds, inval))
     print("1..%d" % len(rows))
     table, passed, failed = [], 0, 0
     for i, name in enumerate(rows, 1):
-        tag = ("emu-" if a.emulator_only else "mut-") + name
+        tag = (("emu-" if a.emulator_only else "mut-") +
+               (a.inval + "-" if a.inval else "") + name)
         cmdline = ("test=pmap,pmapmp stress=all stress.seconds=%d %s "
-                   "pmap.bug=%s" % (a.seconds, san, name))
+                   "pmap.bug=%s%s" % (a.seconds, san, name, inval))
         iso = build_iso(a.elf, cmdline, tag)
         t_start = time.monotonic()
         status, lines = boot(iso, a.smp, a.timeout,
