@@ -17,7 +17,9 @@ reported, not judged).
 
 With --inval VARIANT every row also boots with pmap.inval=VARIANT (ipiq,
 thread or sync: how shootdowns reach their targets, pmap_inval.c), so each
-delivery variant is shown to honour every injected mistake's check.
+delivery variant is shown to honour every injected mistake's check; a comma
+list (--inval thread,sync) runs the whole matrix once per variant, in one
+KTAP stream.
 
 Usage: test/mutants.py [--elf ELF] [--smp N] [--seconds S] [--timeout S]
                        [--only a,b] [--emulator-only] [--inval V] [--list]
@@ -50,6 +52,7 @@ MUTANTS = [
     "protect_noinval",
     "idle_noflush",
     "active_early",
+    "no_serve",
 ]
 
 # pmap.inval= values (pmap_inval.c); "" leaves the kernel's default.
@@ -136,8 +139,9 @@ def main(argv=None):
     ap.add_argument("--timeout", type=int, default=180)
     ap.add_argument("--only", default="")
     ap.add_argument("--emulator-only", action="store_true")
-    ap.add_argument("--inval", default="", choices=INVAL_VARIANTS,
-                    help="add pmap.inval=VARIANT to every row")
+    ap.add_argument("--inval", default="",
+                    help="add pmap.inval=VARIANT to every row (a comma "
+                    "list: the matrix once per variant)")
     ap.add_argument("--list", action="store_true")
     a = ap.parse_args(argv)
     rows = MUTANTS
@@ -152,6 +156,14 @@ def main(argv=None):
                   (", ".join(bad), ", ".join(MUTANTS)), file=sys.stderr)
             return 2
         rows = [r for r in MUTANTS if r in want]
+    invals = a.inval.split(",") if a.inval else [""]
+    bad = [v for v in invals if v not in INVAL_VARIANTS]
+    if bad:
+        print("mutants: unknown pmap.inval variant(s) %s; have: %s" %
+              (", ".join(bad), ", ".join(INVAL_VARIANTS[1:])),
+              file=sys.stderr)
+        return 2
+    rows = [(v, r) for v in invals for r in rows]
     if not os.path.exists(a.elf):
         print("mutants: no kernel %s (run make first)" % a.elf,
               file=sys.stderr)
@@ -160,14 +172,17 @@ def main(argv=None):
     logdir = os.path.join(TOP, "build", "test-logs")
     os.makedirs(logdir, exist_ok=True)
     print("KTAP version 1")
-    inval = " pmap.inval=" + a.inval if a.inval else ""
     print("# mutation matrix: -smp %d, %s, test=pmap,pmapmp stress=all "
-          "stress.seconds=%d%s" % (a.smp, san, a.seconds, inval))
+          "stress.seconds=%d%s" % (a.smp, san, a.seconds,
+                                   " pmap.inval=" + a.inval if a.inval
+                                   else ""))
     print("1..%d" % len(rows))
     table, passed, failed = [], 0, 0
-    for i, name in enumerate(rows, 1):
+    for i, (variant, name) in enumerate(rows, 1):
+        inval = " pmap.inval=" + variant if variant else ""
+        label = (variant + ":" if len(invals) > 1 else "") + name
         tag = (("emu-" if a.emulator_only else "mut-") +
-               (a.inval + "-" if a.inval else "") + name)
+               (variant + "-" if variant else "") + name)
         cmdline = ("test=pmap,pmapmp stress=all stress.seconds=%d %s "
                    "pmap.bug=%s%s" % (a.seconds, san, name, inval))
         iso = build_iso(a.elf, cmdline, tag)
@@ -192,8 +207,8 @@ def main(argv=None):
             verdict = "caught" if caught else "NOT CAUGHT"
             check = found[0] if found else "-"
             when = "%.1f s" % found[2] if found else "-"
-        table.append((name, verdict, check, when, "%.0f s" % wall))
-        line = "%s %d %s" % ("ok" if ok else "not ok", i, name)
+        table.append((label, verdict, check, when, "%.0f s" % wall))
+        line = "%s %d %s" % ("ok" if ok else "not ok", i, label)
         if not ok:
             line += " # " + verdict
         print(line)

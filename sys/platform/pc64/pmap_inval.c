@@ -1,6 +1,9 @@
 /*
  * pmap_inval.c - TLB shootdowns as asynchronous messages.
  *
+ * Three deliveries, chosen at boot (pmap.inval=ipiq|thread|sync, below
+ * "Delivery variants"); the paragraph that follows describes ipiq.
+ *
  * A CPU that changed page-table entries (the initiator) queues the
  * affected ranges on a struct pmap_inval_batch.  pmap_inval_batch_flush()
  * snapshots the pmap's pm_active, invalidates locally when this CPU is in
@@ -93,6 +96,72 @@
  * a flush never waits for them: it waits (draining its own queues) only
  * when PMAP_INVAL_NFLIGHT flushes all have targets that have not run,
  * and then the watchdog rightly names those targets.
+ *
+ * Delivery variants (boot option pmap.inval=, docs/ARCHITECTURE.md
+ * section 11 "Delivery variants").  Everything above - the snapshot, idle
+ * deferral, the records, the local flush, every PMAP_BUG() point - is
+ * shared; only how a record reaches a target's inval_service() differs,
+ * and each way keeps "a target's decrement is its last access" and "it
+ * invalidates with interrupts off, so gd_curpmap and CR3 agree".
+ *
+ * Invariant (ipiq, the default).  A target serves a record in its
+ * IPI-queue drain: the FIFO's release/acquire publishes the record, and
+ * the queue's wakeup invariant (lwkt_ipiq.c) makes the drain happen.  A
+ * critical section defers the drain to crit_exit(), so it delays the
+ * acknowledgement, never loses it.
+ *
+ * Invariant (thread).  Every record sent to T is served exactly once on
+ * T, by T's invalidation thread pinvald<T> or by a wait step on T.  The
+ * IPI-queue message (inval_thread_ipi, in T's drain, interrupts off)
+ * only sets the record's bit (initiator, pool slot) in T's thread
+ * mailbox and schedules the thread (TDPRI_MAX: it preempts at the next
+ * point that allows it).  The mailbox is T's alone and touched only with
+ * interrupts off, so a bit is taken once; the record stays claimed
+ * (fl_pending > 0, T not yet counted) until then, so a bit never names a
+ * reused record.  The thread deschedules itself only after finding the
+ * mailbox empty with interrupts off, so no message slips between.  A
+ * CPU that spins in a wait (any lwkt_ipiq wait step: our acks, room in a
+ * FIFO, a message's completion) cannot switch to its thread, so the wait
+ * step serves the mailbox itself (pmap_inval_poll): two CPUs shooting at
+ * each other, interrupts on or off, both progress.  The switch: the
+ * thread is TDF_ANYPMAP, so switching to it loads no CR3 and the CPU
+ * stays in the pm_active of the address space it was running, which the
+ * thread then invalidates by INVLPG exactly as the ipiq handler would (a
+ * kernel-CR3 thread would also be correct - its CR3 load leaves pm_active
+ * only after dropping every user entry, see "pm_active" above - but turns
+ * every user shootdown into two CR3 loads on each busy target).  The
+ * TLB sanitizer sees the same CR3 loads and INVLPGs either way.
+ *
+ * Invariant (sync).  Every record posted to T is served exactly once on
+ * T, by the IPI_VECTOR_INVAL handler or by a wait step on T, and the
+ * initiator waits in its flush until all are.  The initiator sets the
+ * record's bit in T's sync mailbox with a seq_cst fetch_or (ordering the
+ * record's fields before it), sets its bit in T's source mask, then
+ * raises the vector; T takes the source mask, then each source's byte,
+ * by exchange, so every bit is taken once whoever takes it (the vector
+ * or a poll), and a bit set after a take is found by the handler of the
+ * IPI that follows it.  The handler ignores td_critcount - the point of
+ * the variant - which is safe because nothing a critical section
+ * protects is touched by it: it runs with interrupts off, so it cannot
+ * split pmap_activate() (interrupts off too) or see gd_curpmap disagree
+ * with CR3; it takes no lock (the TLB sanitizer's lock is taken with
+ * interrupts off, so never held under it), never faults (so gd_onfault
+ * of an interrupted cpu_probe() is left alone), touches no run queue,
+ * FIFO or spill, and only adds invalidations (an extra INVLPG or full
+ * flush in the middle of a per-CPU window's use or of our own flush only
+ * drops entries that are refilled from the live tables; a CR4.PGE toggle
+ * interrupted between its two writes meets PGE off and reloads CR3).  Its
+ * counters (pc_invlpg, ...) are single add instructions, so an
+ * interrupted increment of the same counter is not lost (checked in
+ * the object code).  A CPU with
+ * interrupts off cannot take the vector: a waiter serves its own mailbox
+ * in every wait step (pmap_inval_poll), so two initiators waiting on each
+ * other with interrupts off both progress (pmapmp_mutual_wait_introff;
+ * pmap.bug=no_serve breaks it), and the wait also drains the IPI queues,
+ * so a target stuck with interrupts off on a full FIFO to us gets room.
+ * Idle deferral stays: a halted CPU is skipped and flushes on wakeup
+ * (trap() runs pmap_inval_wakeup() before the handler).  Every wait has
+ * the watchdog.
  */
 #include <machine/pmap_inval.h>
 
@@ -693,7 +762,10 @@ wait_flight(struct pmap_inval_batch *b)
 			    "pmap: waiting for a shootdown with a spin lock");
 			crit_enter();
 			while (!flight_done(fl, b->ib_flight_gen)) {
-				lwkt_ipiq_wait_step();
+				if (PMAP_BUG(NO_SERVE))
+					cpu_pause(); /* mutant: serve nobody */
+				else
+					lwkt_ipiq_wait_step();
 				watchdog_check(t0, &warned, fl, b);
 			}
 			crit_exit();
