@@ -84,7 +84,7 @@ VARIANT_PAIRS        ?= 3
 INVAL_VARIANTS       ?= ipiq thread sync
 BENCH_VARIANTS_LIST  ?= shootdown_1page
 BENCH_VARIANTS_RUNS  ?= 5
-BENCH_VARIANTS_ARGS  ?= bench.shootdown_k=1,all bench.crit_us=100
+BENCH_VARIANTS_ARGS  ?= bench.shootdown_k=0,1,all bench.crit_us=100
 bench-variants: deps-bench all
 	@VARIANT_PAIRS=$(VARIANT_PAIRS) VARIANTS="$(INVAL_VARIANTS)" \
 	    BENCH_SMP="$(BENCH_SMP)" BENCH_LIST=$(BENCH_VARIANTS_LIST) \

@@ -38,7 +38,7 @@ read -ra variants <<<"${VARIANTS:-ipiq thread sync}"
 smp=${BENCH_SMP:-2 8}
 list=${BENCH_LIST:-shootdown_1page}
 runs=${BENCH_RUNS:-5}
-args=${BENCH_ARGS:-bench.shootdown_k=1,all bench.crit_us=100}
+args=${BENCH_ARGS:-bench.shootdown_k=0,1,all bench.crit_us=100}
 out=${BENCH_OUT:-build/bench-variants}
 elf=${BENCH_ELF:-build/${KERNCONF:-GENERIC}/kernel.elf}
 
