@@ -4,8 +4,8 @@
 same QEMU machine, CPU model, memory and -smp; only how the kernel is
 loaded differs (our ISO with the programs as multiboot2 modules; Linux's
 vmlinuz with -kernel and an initramfs whose init, test/linux/init.c,
-starts them).  Every boot goes through test/run-qemu.sh, under
-flock /tmp/pcoh-qemu.lock, and is judged by test/lib/ktap.py.
+starts them).  Every boot goes through test/run-qemu.sh, one at a time,
+and is judged by test/lib/ktap.py.
 
   tools/bench-vs-linux.py [bench] [--pairs N] [--smp "2 8"] [--mode tcg|icount]
         [--runs R] [--ms MS] [--variants "a b"] [--variant-opt KEY]
@@ -51,7 +51,6 @@ import benchres  # noqa: E402
 USER = os.path.join(TOP, "build", "user")
 LINUX_DIR = os.path.join(TOP, "build", "linux")
 INIT = os.path.join(LINUX_DIR, "init")
-LOCK = "/tmp/pcoh-qemu.lock"
 MEM = "512M"
 
 # Goals of issue 13 at -smp 2 (docs/PERFORMANCE.md): (name, k, what is
@@ -91,10 +90,10 @@ def our_version():
 
 
 def boot(name, log, smp, mode, timeout, ours=None, linux=None, expect="pass"):
-    """One boot through test/run-qemu.sh under the QEMU lock.
+    """One boot through test/run-qemu.sh.
     ours = (elf, cmdline, [modules]); linux = (vmlinuz, initrd, append).
     Returns (passed, the log's lines)."""
-    cmd = ["flock", LOCK, os.path.join(TOP, "test", "run-qemu.sh"),
+    cmd = [os.path.join(TOP, "test", "run-qemu.sh"),
            "--name", name, "--log", log, "--smp", str(smp), "--mem", MEM,
            "--machine", "q35", "--cpu", "max", "--timeout", str(timeout),
            "--expect", expect]

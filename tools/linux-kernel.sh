@@ -10,8 +10,7 @@
 #   tools/linux-kernel.sh [DIR]
 #
 # A second call finds the unpacked kernel and fetches nothing (delete DIR
-# to fetch again).  apt-get runs under flock /tmp/pcoh-apt.lock (one
-# apt-get at a time on a shared machine).
+# to fetch again).
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,7 +33,7 @@ if [[ ! -s version.txt ]] || [[ -z $(find root/boot -name 'vmlinuz-*' 2>/dev/nul
 	}
 	rm -rf root ./*.deb
 	# apt-get download writes into the current directory.
-	flock /tmp/pcoh-apt.lock apt-get download -q "$meta" "$pkg" >&2
+	apt-get download -q "$meta" "$pkg" >&2
 	deb=$(find . -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)
 	dpkg-deb -x "$deb" root
 	ver=$(dpkg-deb -f "$deb" Version)
