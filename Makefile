@@ -63,7 +63,8 @@ ASSYM    := $(BUILD)/include/assym.h
 
 .PHONY: FORCE all configs run test test-host test-boot test-scale test-bochs \
 	bochs gdb bench format format-check deps clean compiledb \
-	print-compiledb shellcheck test-ktap deps-boot mutants mutants-emu
+	print-compiledb shellcheck test-ktap deps-boot mutants mutants-emu \
+	mutants-variants
 all: $(ELF) $(ISO)
 
 # <cpu/...> and <machine/...> resolve through two links in the build dir.
@@ -189,6 +190,10 @@ mutants: deps-boot all
 	@/usr/bin/python3 test/mutants.py
 mutants-emu: deps-boot all
 	@/usr/bin/python3 test/mutants.py --emulator-only
+# The same matrix for each other shootdown delivery (pmap.inval=thread,
+# sync): about 45 s of boots each, so not part of make test.
+mutants-variants: deps-boot all
+	@/usr/bin/python3 test/mutants.py --inval thread,sync
 
 # The serial-log parser and verdict of every runner, on crafted logs.
 test-ktap:

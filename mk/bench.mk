@@ -15,6 +15,13 @@
 #                       closing "N passed, N failed" (passed: results were
 #                       produced and parsed); for `make test`, as the
 #                       test/run-all.sh part 'bench=make -s bench-smoke'
+#   make bench-variants the shootdown benchmarks of every pmap.inval=
+#                       variant (ipiq, thread, sync) on the same kernel,
+#                       booted alternately, VARIANT_PAIRS rounds (default
+#                       3) at -smp 2 and 8: per-variant medians and ratios
+#                       to ipiq, min/median/max round by round
+#                       (test/bench-variants.sh, tools/bench-variants.py);
+#                       mode crit = remote CPUs in 100 us critical sections
 #   make bench-compare A=old.json B=new.json
 #                       side-by-side medians and B/A per measurement
 #                       (tools/bench-compare.py)
@@ -47,7 +54,8 @@ BENCH_DIR       ?= build/bench
 RESULTS         ?= $(BENCH_DIR)/results.json
 PLOT_DIR        ?= docs/img
 
-.PHONY: bench-scale bench-smoke bench-compare bench-plot deps-plot deps-bench
+.PHONY: bench-scale bench-smoke bench-compare bench-plot deps-plot deps-bench \
+	bench-variants
 
 # One place that knows how test/bench.sh is called; $(1) is the output
 # directory, $(2) the -smp list, $(3) the run count, $(4) the bench= list,
@@ -75,6 +83,21 @@ bench-scale: deps-bench all
 # output still parses, not how fast anything is.
 bench-smoke: deps-bench all
 	@$(call bench_run,build/bench-smoke,2,1,$(BENCH_SMOKE_LIST),$(BENCH_SMOKE_ARGS))
+
+# Every shootdown delivery variant, same binary.  Knobs: VARIANT_PAIRS,
+# INVAL_VARIANTS, BENCH_VARIANTS_LIST, BENCH_VARIANTS_ARGS, BENCH_VARIANTS_RUNS.
+VARIANT_PAIRS        ?= 3
+INVAL_VARIANTS       ?= ipiq thread sync
+BENCH_VARIANTS_LIST  ?= shootdown_1page
+BENCH_VARIANTS_RUNS  ?= 5
+BENCH_VARIANTS_ARGS  ?= bench.shootdown_k=0,1,all bench.crit_us=100
+bench-variants: deps-bench all
+	@VARIANT_PAIRS=$(VARIANT_PAIRS) VARIANTS="$(INVAL_VARIANTS)" \
+	    BENCH_SMP="$(BENCH_SMP)" BENCH_LIST=$(BENCH_VARIANTS_LIST) \
+	    BENCH_RUNS=$(BENCH_VARIANTS_RUNS) \
+	    BENCH_ARGS="$(strip $(BENCH_VARIANTS_ARGS) $(BENCH_ARGS))" \
+	    BENCH_OUT=build/bench-variants BENCH_ELF=$(ELF) \
+	    test/bench-variants.sh
 
 bench-compare:
 	@tools/deps.sh python

@@ -117,6 +117,18 @@ boot tlbsan-smp4   --smp 4 --elf "$top/build/TLBSAN/kernel.elf" \
 boot tlbsan-smp8   --smp 8 --elf "$top/build/TLBSAN/kernel.elf" \
                    --cmdline "test=pmap,pmapmp,inval,trap stress=all stress.seconds=1" \
                    --expect-line "tlbsan: .* 0 dropped, 0 violations"
+# The other shootdown deliveries (pmap.inval=, sys/platform/pc64/
+# pmap_inval.c): each target's invalidation thread, and the dedicated
+# synchronous vector; same suites, same sanitizer verdict.  A bad value
+# is reported and falls back to ipiq.
+boot tlbsan-thread-smp8 --smp 8 --elf "$top/build/TLBSAN/kernel.elf" \
+                   --cmdline "test=pmap,pmapmp,trap stress=all stress.seconds=1 pmap.inval=thread" \
+                   --expect-line "tlbsan: .* 0 dropped, 0 violations"
+boot tlbsan-sync-smp8 --smp 8 --elf "$top/build/TLBSAN/kernel.elf" \
+                   --cmdline "test=pmap,pmapmp,trap stress=all stress.seconds=1 pmap.inval=sync" \
+                   --expect-line "tlbsan: .* 0 dropped, 0 violations"
+boot inval-bad     --smp 2 --cmdline "test=pmapmp pmap.inval=bogus" \
+                   --expect-line "pmap: error: pmap.inval=bogus: unknown variant .*; using ipiq"
 boot stress-skip-remote --smp 8 \
                    --cmdline "test=none stress=remap,kernel stress.seconds=2 pmap.bug=no_remote" \
                    --expect fail --expect-line "stress: .*stale read on cpu"

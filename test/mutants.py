@@ -15,8 +15,14 @@ With --emulator-only the same rows run without the sanitizer, to show which
 mistakes the emulator alone lets through (those rows may pass; they are
 reported, not judged).
 
+With --inval VARIANT every row also boots with pmap.inval=VARIANT (ipiq,
+thread or sync: how shootdowns reach their targets, pmap_inval.c), so each
+delivery variant is shown to honour every injected mistake's check; a comma
+list (--inval thread,sync) runs the whole matrix once per variant, in one
+KTAP stream.
+
 Usage: test/mutants.py [--elf ELF] [--smp N] [--seconds S] [--timeout S]
-                       [--only a,b] [--emulator-only] [--list]
+                       [--only a,b] [--emulator-only] [--inval V] [--list]
 Output: KTAP version 1, the table, and the closing "N passed, N failed".
 """
 
@@ -46,7 +52,11 @@ MUTANTS = [
     "protect_noinval",
     "idle_noflush",
     "active_early",
+    "no_serve",
 ]
+
+# pmap.inval= values (pmap_inval.c); "" leaves the kernel's default.
+INVAL_VARIANTS = ["", "ipiq", "thread", "sync"]
 
 # Which check a failure line comes from, first match wins.
 CATCHERS = [
@@ -129,6 +139,9 @@ def main(argv=None):
     ap.add_argument("--timeout", type=int, default=180)
     ap.add_argument("--only", default="")
     ap.add_argument("--emulator-only", action="store_true")
+    ap.add_argument("--inval", default="",
+                    help="add pmap.inval=VARIANT to every row (a comma "
+                    "list: the matrix once per variant)")
     ap.add_argument("--list", action="store_true")
     a = ap.parse_args(argv)
     rows = MUTANTS
@@ -143,6 +156,14 @@ def main(argv=None):
                   (", ".join(bad), ", ".join(MUTANTS)), file=sys.stderr)
             return 2
         rows = [r for r in MUTANTS if r in want]
+    invals = a.inval.split(",") if a.inval else [""]
+    bad = [v for v in invals if v not in INVAL_VARIANTS]
+    if bad:
+        print("mutants: unknown pmap.inval variant(s) %s; have: %s" %
+              (", ".join(bad), ", ".join(INVAL_VARIANTS[1:])),
+              file=sys.stderr)
+        return 2
+    rows = [(v, r) for v in invals for r in rows]
     if not os.path.exists(a.elf):
         print("mutants: no kernel %s (run make first)" % a.elf,
               file=sys.stderr)
@@ -152,13 +173,18 @@ def main(argv=None):
     os.makedirs(logdir, exist_ok=True)
     print("KTAP version 1")
     print("# mutation matrix: -smp %d, %s, test=pmap,pmapmp,inval stress=all "
-          "stress.seconds=%d" % (a.smp, san, a.seconds))
+          "stress.seconds=%d%s" % (a.smp, san, a.seconds,
+                                   " pmap.inval=" + a.inval if a.inval
+                                   else ""))
     print("1..%d" % len(rows))
     table, passed, failed = [], 0, 0
-    for i, name in enumerate(rows, 1):
-        tag = ("emu-" if a.emulator_only else "mut-") + name
+    for i, (variant, name) in enumerate(rows, 1):
+        inval = " pmap.inval=" + variant if variant else ""
+        label = (variant + ":" if len(invals) > 1 else "") + name
+        tag = (("emu-" if a.emulator_only else "mut-") +
+               (variant + "-" if variant else "") + name)
         cmdline = ("test=pmap,pmapmp,inval stress=all stress.seconds=%d %s "
-                   "pmap.bug=%s" % (a.seconds, san, name))
+                   "pmap.bug=%s%s" % (a.seconds, san, name, inval))
         iso = build_iso(a.elf, cmdline, tag)
         t_start = time.monotonic()
         status, lines = boot(iso, a.smp, a.timeout,
@@ -181,8 +207,8 @@ def main(argv=None):
             verdict = "caught" if caught else "NOT CAUGHT"
             check = found[0] if found else "-"
             when = "%.1f s" % found[2] if found else "-"
-        table.append((name, verdict, check, when, "%.0f s" % wall))
-        line = "%s %d %s" % ("ok" if ok else "not ok", i, name)
+        table.append((label, verdict, check, when, "%.0f s" % wall))
+        line = "%s %d %s" % ("ok" if ok else "not ok", i, label)
         if not ok:
             line += " # " + verdict
         print(line)

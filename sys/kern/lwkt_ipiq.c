@@ -71,7 +71,12 @@
  * draining only announced FIFOs then leaves that FIFO unserved while
  * its producer waits on us - a deadlock seen with 8-entry FIFOs.  An
  * unannounced drain leaves the bit set, so a later drain may find the
- * FIFO empty; that costs a spurious pass, never a message.  The depth
+ * FIFO empty; that costs a spurious pass, never a message.  Step (1)
+ * also serves the TLB invalidations queued to this CPU that its usual
+ * server cannot run while we spin (pmap_inval_poll(): with pmap.inval=
+ * thread the invalidation thread cannot be switched to, with sync the
+ * vector cannot be taken when interrupts are off), so a CPU waiting for
+ * anything still acknowledges the shootdowns of CPUs waiting on it.  The depth
  * of wait-step drains on a CPU is counted in gd_ipiq_nest, and the
  * deepest in pc_ipiq_nest_max.  Every wait has a watchdog: a warning
  * after 1 s and a panic naming the CPUs, the queue and its indexes
@@ -116,6 +121,7 @@
 #include <sys/malloc.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
+#include <vm/pmap.h>
 
 BOOTOPT_INT(lwkt_ipiq_debug_drop, "ipiq.drop", 0, 0, 1 << 30,
             "fault injection: lose the wakeup of every Nth IPI-queue message");
@@ -338,6 +344,7 @@ wait_step(uint64_t outer)
 	} else {
 		gd->gd_cnt.pc_ipiq_nest_capped++;
 	}
+	pmap_inval_poll(); /* never nests: serving runs no message */
 	s = cpu_intr_disable();
 	spill_flush();
 	if (outer & INTR_ON) {

@@ -29,7 +29,11 @@
  * switch calls pmap_activate() before cpu_switch() when the next thread's
  * pmap differs, with interrupts off, so this CPU's CR3 (and its bit in
  * pm_active, see sys/platform/pc64/pmap_inval.c) always matches
- * curthread->td_pmap whenever interrupts are enabled.
+ * curthread->td_pmap whenever interrupts are enabled - except while a
+ * TDF_ANYPMAP thread runs (the pmap invalidation threads): switching to
+ * it leaves CR3 and pm_active as they were, so it runs on the address
+ * space of the thread it displaced, and switching away from it always
+ * calls pmap_activate() (a no-op when the pmap is already loaded).
  *
  * Exited threads are put on their CPU's dead list by the thread that
  * runs after them (it is then off their stack) and recycled through a
@@ -287,7 +291,10 @@ lwkt_switch(void)
 		struct thread *prev;
 
 		ntd->td_switchin++;
-		if (ntd->td_pmap != td->td_pmap)
+		/* An ANYPMAP thread borrows the loaded CR3 (thread.h). */
+		if (!(ntd->td_flags & TDF_ANYPMAP) &&
+		    (ntd->td_pmap != td->td_pmap ||
+		     (td->td_flags & TDF_ANYPMAP)))
 			pmap_activate(ntd->td_pmap);
 		if (td->td_lwp != NULL || ntd->td_lwp != NULL)
 			cpu_switch_md(td, ntd);
@@ -344,6 +351,8 @@ lwkt_set_pmap(struct pmap *pm)
 {
 	uint64_t fl = cpu_intr_disable();
 
+	KASSERT(!(curthread->td_flags & TDF_ANYPMAP),
+	        "lwkt_set_pmap: an ANYPMAP thread has no address space");
 	curthread->td_pmap = pm;
 	pmap_activate(pm);
 	cpu_intr_restore(fl);

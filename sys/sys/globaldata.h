@@ -56,6 +56,9 @@ struct pcpu_counters {
 	uint64_t pc_inval_full_kern;  /* ... kernel pmap (CR4.PGE toggle) */
 	uint64_t pc_ptpage_reaped;    /* empty user page tables unlinked */
 	uint64_t pc_enter_2m;         /* 2 MiB user mappings entered */
+	uint64_t pc_inval_thread;     /* invalidations served by the thread */
+	uint64_t pc_inval_polled;     /* ... served by a waiter's poll */
+	uint64_t pc_inval_vector;     /* ... served by the sync vector */
 };
 
 struct globaldata {

@@ -38,6 +38,13 @@
 #define TDF_EXITING   0x0010 /* lwkt_exit: reap once switched away */
 #define TDF_MIGRATING 0x0020 /* hand to td_migrate_cpu once switched away */
 #define TDF_IDLE      0x0040 /* a CPU's idle thread */
+/*
+ * Kernel-only thread that runs on whatever address space its CPU has
+ * loaded (the pmap invalidation threads, pmap_inval.c): switching to it
+ * keeps CR3 and pm_active as they are, switching away from it activates
+ * the next thread's pmap.  It must never touch user addresses.
+ */
+#define TDF_ANYPMAP 0x0080
 
 /* gd_reqflags bits: work deferred until the critical section ends. */
 #define RQF_IPIQ    0x0001 /* an IPI arrived in a critical section */

@@ -136,6 +136,26 @@ void pmap_inval_batch_defer_free(struct pmap_inval_batch *b, vm_paddr_t pa);
 /* Tunables (boot options in pmap_inval.c; benchmarks may change them). */
 extern int pmap_inval_ceiling;    /* pages above which a flush is total */
 extern int pmap_inval_idle_defer; /* halted CPUs flush on wakeup */
+/*
+ * How shootdowns reach their targets (boot option pmap.inval=, read-only
+ * after boot): PMAP_INVAL_IPIQ (in the target's IPI-queue drain),
+ * PMAP_INVAL_THREAD (the target's invalidation thread), PMAP_INVAL_SYNC
+ * (a dedicated IPI vector, the initiator waits in the flush).
+ */
+#define PMAP_INVAL_IPIQ   0              /* pmap.inval=ipiq (default) */
+#define PMAP_INVAL_THREAD 1              /* pmap.inval=thread */
+#define PMAP_INVAL_SYNC   2              /* pmap.inval=sync */
+extern int pmap_inval_mode;              /* PMAP_INVAL_* */
+extern const char *pmap_inval_mode_name; /* "ipiq", "thread" or "sync" */
+/*
+ * Serve the invalidations queued to this CPU that a spinning CPU cannot
+ * leave to their usual server (thread: the invalidation thread, which
+ * cannot run while we spin; sync: the vector, when our interrupts are
+ * off).  Every cross-CPU wait step calls it (lwkt_ipiq.c wait_step), so
+ * CPUs waiting on each other all progress.  Any context; cheap when
+ * nothing is queued.
+ */
+void pmap_inval_poll(void);
 
 /* One step of a page-table walk, for debuggers and tests. */
 struct pmap_walk {

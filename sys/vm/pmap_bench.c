@@ -35,6 +35,14 @@
  *	and cost(k) should equal cost(0).  The per-run diagnostic line
  *	(messages per operation) shows it; a periodic 50 ms timeout that
  *	briefly brings a reader back onto the pmap is the only exception.
+ *	crit (shootdown_1page only): as busy, but each remote reader reads
+ *	inside critical sections of bench.crit_us microseconds (default
+ *	100), back to back with a crit_exit() between them.  A delivery
+ *	that a critical section defers (pmap.inval=ipiq: the IPI-queue
+ *	drain; thread: the switch to the invalidation thread) waits for
+ *	the section's end - half its length on average - while sync's
+ *	vector is taken inside it: the variants' difference.  Every
+ *	variant is measured with the same kernel, chosen by pmap.inval=.
  *   shootdown_throughput_sync / shootdown_throughput_async (pages/s and
  *	invalidation messages/s; mode busy; k = 0, 7 and all-other-CPUs,
  *	busy readers as above).  32 adjacent touched target pages (= the
@@ -87,6 +95,9 @@
 
 static BOOTOPT_STR(bench_shootdown_k, "bench.shootdown_k",
                    "k values for the shootdown benchmarks only, e.g. 0,all");
+static BOOTOPT_INT(bench_crit_us, "bench.crit_us", 100, 1, 1000000,
+                   "shootdown_1page mode crit: microseconds each critical "
+                   "section of the remote readers lasts");
 
 #define UVA_BASE   0x0000000040000000ul /* keeper page; targets follow */
 #define MAXPAGES   512                  /* largest operation */
@@ -105,6 +116,8 @@ struct sd_run {
 	int kind;                    /* KIND_* */
 	int npages;                  /* target pages */
 	bool idle;                   /* readers sleep instead of reading */
+	uint64_t crit_ns;            /* >0: readers read in critical
+	                                sections this long (mode crit) */
 	uint64_t nreaders;           /* k */
 	uint64_t run_ns;             /* run length */
 	vm_paddr_t frames[MAXPAGES]; /* the targets' frames */
@@ -150,6 +163,20 @@ sd_reader(struct sd_run *r)
 		if (r->idle) {
 			/* The CPU halts on the kernel pmap meanwhile. */
 			tsleep(&r->chan, 0, "sdidle", IDLE_MS);
+			continue;
+		}
+		if (r->crit_ns != 0) {
+			/* Deliveries that wait for crit_exit() wait here. */
+			uint64_t end = nanouptime() + r->crit_ns;
+
+			crit_enter();
+			while (nanouptime() < end) {
+				(void)cpu_fetch(
+				    (const volatile void *)any_va(r, i), &v);
+				i = (i + 1) % n;
+				cpu_pause_hint();
+			}
+			crit_exit();
 			continue;
 		}
 		(void)cpu_fetch((const volatile void *)any_va(r, i), &v);
@@ -340,6 +367,8 @@ sd_run_one(const struct bench_point *p, int kind, int npages)
 	r->kind = kind;
 	r->npages = npages;
 	r->idle = strcmp(p->bp_mode, "idle") == 0;
+	if (strcmp(p->bp_mode, "crit") == 0)
+		r->crit_ns = (uint64_t)bench_crit_us * NS_PER_US;
 	r->nreaders = p->bp_k;
 	r->run_ns = p->bp_run_ns;
 	if ((err = sd_setup(r)) != NULL) {
@@ -497,7 +526,7 @@ static const struct bench_metric lat512_metrics[] = {
 BENCH_DECLARE(shootdown_1page, .b_name = "shootdown_1page",
               .b_desc = "unmap + remap + touch 1 page, k readers on the pmap "
                         "(ns)",
-              .b_modes = BENCH_MODES("busy", "idle"), .b_ks = lat_ks,
+              .b_modes = BENCH_MODES("busy", "idle", "crit"), .b_ks = lat_ks,
               .b_metrics = lat1_metrics, .b_nmetrics = 2,
               .b_prepare = lat_prepare, .b_run = lat1_run);
 

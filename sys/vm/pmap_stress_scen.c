@@ -370,7 +370,11 @@ pt_unmap_all(struct worker *w, struct slot *mine)
 		mine[i].sl_frame = 0;
 	}
 	pmap_inval_batch_flush(&b);
-	for (i = 0; i < nt; i++) {
+	/*
+	 * Until the wait, the unlinked tables must stay allocated - except
+	 * with pmap.inval=sync, whose flush itself waits (and frees them).
+	 */
+	for (i = 0; i < nt && pmap_inval_mode != PMAP_INVAL_SYNC; i++) {
 		if (phys_to_vm_page(tables[i])->pg_flags & VPF_FREE) {
 			char s[48];
 

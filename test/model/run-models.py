@@ -91,6 +91,11 @@ CHECKS = [
      "counterexample"),
     ("ipiq/UNHOLD_NODRAIN", "ipiq.pml", ["MUTANT_UNHOLD_NODRAIN"],
      "counterexample"),
+    # pmap.inval=sync: two initiators waiting on each other (section 11
+    # "Delivery variants"); without the poll they deadlock.
+    ("sync_wait", "sync_wait.pml", [], "verified"),
+    ("sync_wait/NO_POLL", "sync_wait.pml", ["MUTANT_NO_POLL"],
+     "counterexample"),
 ]
 
 

@@ -214,6 +214,23 @@ thread_name(const struct thread *td, char *buf, size_t len)
  * every other CPU, then print what each was doing.  Bounded: at most two
  * rounds of STOP_WAIT_MS.
  */
+/*
+ * pmap.inval=sync: a TLB shootdown.  Taken whatever the interrupted
+ * thread's critical section (unlike ipiq_vector, nothing is deferred to
+ * crit_exit): pmap_inval.c's "Invariant (sync)" argues why that is safe.
+ */
+static void
+inval_vector(struct trapframe *tf)
+{
+	struct globaldata *gd = mycpu;
+
+	(void)tf;
+	gd->gd_cnt.pc_ipi_recv++;
+	gd->gd_cnt.pc_ipi_vec_recv[2]++;
+	lapic_eoi();
+	pmap_inval_sync_intr();
+}
+
 /* Bring-up wakeup: the interrupt itself is the message. */
 static void
 wake_vector(struct trapframe *tf)
@@ -287,21 +304,27 @@ cpu_send_ipiq(int cpuid)
  * CPUs that were never started ignore fixed IPIs), else one per CPU.
  */
 void
-cpu_send_ipiq_mask(const struct cpumask *mask)
+cpu_send_vector_mask(const struct cpumask *mask, int vector)
 {
 	int me = mycpu->gd_cpuid, cpu, n = cpumask_count(mask);
 
 	if (n == 0)
 		return;
 	if (!cpumask_test(mask, me) && n == ncpus - 1) {
-		lapic_ipi_all_but_self(IPI_VECTOR_IPIQ);
+		lapic_ipi_all_but_self(vector);
 		return;
 	}
 	CPUMASK_FOREACH(cpu, mask)
 	{
 		if (cpu != me)
-			lapic_ipi(cpu_apicid[cpu], IPI_VECTOR_IPIQ);
+			lapic_ipi(cpu_apicid[cpu], vector);
 	}
+}
+
+void
+cpu_send_ipiq_mask(const struct cpumask *mask)
+{
+	cpu_send_vector_mask(mask, IPI_VECTOR_IPIQ);
 }
 
 void
@@ -542,6 +565,7 @@ cpu_mp_start(void)
 	intr_register(IPI_VECTOR_IPIQ, ipiq_vector);
 	intr_register(IPI_VECTOR_STOP, stop_vector);
 	intr_register(IPI_VECTOR_WAKE, wake_vector);
+	intr_register(IPI_VECTOR_INVAL, inval_vector);
 	cpu_stop_others_hook = stop_others;
 	cons_set_smp(true);
 

@@ -41,6 +41,9 @@ static const struct {
                                                "its deferred flush"},
     [PMAP_BUG_ACTIVE_EARLY] = {"active_early",
                                "pm_active cleared before the CR3 load"},
+    [PMAP_BUG_NO_SERVE] = {"no_serve",
+                           "an initiator waiting for its acks serves no "
+                           "shootdown aimed at it (mutual waits deadlock)"},
 };
 
 void

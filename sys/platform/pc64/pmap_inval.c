@@ -1,6 +1,9 @@
 /*
  * pmap_inval.c - TLB shootdowns as asynchronous messages.
  *
+ * Three deliveries, chosen at boot (pmap.inval=ipiq|thread|sync, below
+ * "Delivery variants"); the paragraph that follows describes ipiq.
+ *
  * A CPU that changed page-table entries (the initiator) queues the
  * affected ranges on a struct pmap_inval_batch.  pmap_inval_batch_flush()
  * snapshots the pmap's pm_active, invalidates locally when this CPU is in
@@ -93,11 +96,79 @@
  * a flush never waits for them: it waits (draining its own queues) only
  * when PMAP_INVAL_NFLIGHT flushes all have targets that have not run,
  * and then the watchdog rightly names those targets.
+ *
+ * Delivery variants (boot option pmap.inval=, docs/ARCHITECTURE.md
+ * section 11 "Delivery variants").  Everything above - the snapshot, idle
+ * deferral, the records, the local flush, every PMAP_BUG() point - is
+ * shared; only how a record reaches a target's inval_service() differs,
+ * and each way keeps "a target's decrement is its last access" and "it
+ * invalidates with interrupts off, so gd_curpmap and CR3 agree".
+ *
+ * Invariant (ipiq, the default).  A target serves a record in its
+ * IPI-queue drain: the FIFO's release/acquire publishes the record, and
+ * the queue's wakeup invariant (lwkt_ipiq.c) makes the drain happen.  A
+ * critical section defers the drain to crit_exit(), so it delays the
+ * acknowledgement, never loses it.
+ *
+ * Invariant (thread).  Every record sent to T is served exactly once on
+ * T, by T's invalidation thread pinvald<T> or by a wait step on T.  The
+ * IPI-queue message (inval_thread_ipi, in T's drain, interrupts off)
+ * only sets the record's bit (initiator, pool slot) in T's thread
+ * mailbox and schedules the thread (TDPRI_MAX: it preempts at the next
+ * point that allows it).  The mailbox is T's alone and touched only with
+ * interrupts off, so a bit is taken once; the record stays claimed
+ * (fl_pending > 0, T not yet counted) until then, so a bit never names a
+ * reused record.  The thread deschedules itself only after finding the
+ * mailbox empty with interrupts off, so no message slips between.  A
+ * CPU that spins in a wait (any lwkt_ipiq wait step: our acks, room in a
+ * FIFO, a message's completion) cannot switch to its thread, so the wait
+ * step serves the mailbox itself (pmap_inval_poll): two CPUs shooting at
+ * each other, interrupts on or off, both progress.  The switch: the
+ * thread is TDF_ANYPMAP, so switching to it loads no CR3 and the CPU
+ * stays in the pm_active of the address space it was running, which the
+ * thread then invalidates by INVLPG exactly as the ipiq handler would (a
+ * kernel-CR3 thread would also be correct - its CR3 load leaves pm_active
+ * only after dropping every user entry, see "pm_active" above - but turns
+ * every user shootdown into two CR3 loads on each busy target).  The
+ * TLB sanitizer sees the same CR3 loads and INVLPGs either way.
+ *
+ * Invariant (sync).  Every record posted to T is served exactly once on
+ * T, by the IPI_VECTOR_INVAL handler or by a wait step on T, and the
+ * initiator waits in its flush until all are.  The initiator sets the
+ * record's bit in T's sync mailbox with a seq_cst fetch_or (ordering the
+ * record's fields before it), sets its bit in T's source mask, then
+ * raises the vector; T takes the source mask, then each source's byte,
+ * by exchange, so every bit is taken once whoever takes it (the vector
+ * or a poll), and a bit set after a take is found by the handler of the
+ * IPI that follows it.  The handler ignores td_critcount - the point of
+ * the variant - which is safe because nothing a critical section
+ * protects is touched by it: it runs with interrupts off, so it cannot
+ * split pmap_activate() (interrupts off too) or see gd_curpmap disagree
+ * with CR3; it takes no lock (the TLB sanitizer's lock is taken with
+ * interrupts off, so never held under it), never faults (so gd_onfault
+ * of an interrupted cpu_probe() is left alone), touches no run queue,
+ * FIFO or spill, and only adds invalidations (an extra INVLPG or full
+ * flush in the middle of a per-CPU window's use or of our own flush only
+ * drops entries that are refilled from the live tables; a CR4.PGE toggle
+ * interrupted between its two writes meets PGE off and reloads CR3).  Its
+ * counters (pc_invlpg, ...) are single add instructions, so an
+ * interrupted increment of the same counter is not lost (checked in
+ * the object code).  A CPU with
+ * interrupts off cannot take the vector: a waiter serves its own mailbox
+ * in every wait step (pmap_inval_poll), so two initiators waiting on each
+ * other with interrupts off both progress (pmapmp_mutual_wait_introff;
+ * pmap.bug=no_serve breaks it), and the wait also drains the IPI queues,
+ * so a target stuck with interrupts off on a full FIFO to us gets room.
+ * Idle deferral stays: a halted CPU is skipped and flushes on wakeup
+ * (trap() runs pmap_inval_wakeup() before the handler).  Every wait has
+ * the watchdog.
  */
 #include <machine/pmap_inval.h>
 
 #include <cpu/cpufunc.h>
+#include <machine/apic.h>
 #include <machine/globaldata.h>
+#include <machine/intr.h>
 #include <machine/pmap.h>
 #include <machine/pmap_bug.h>
 #include <machine/tlbsan.h>
@@ -130,13 +201,46 @@ static BOOTOPT_INT(pmap_inval_ceiling_opt, "pmap.inval_ceiling",
                    PMAP_INVAL_CEILING_DEFAULT, 0, 1 << 20,
                    "pages above which a shootdown flushes the whole TLB");
 
+static BOOTOPT_STR(pmap_inval_opt, "pmap.inval",
+                   "how shootdowns reach their targets: ipiq (in the IPI-"
+                   "queue drain, default), thread (each CPU's invalidation "
+                   "thread) or sync (a dedicated IPI vector, initiator "
+                   "waits)");
+
 #define WATCHDOG_WARN_NS  (1 * NS_PER_S)
 #define WATCHDOG_PANIC_NS (10 * NS_PER_S)
 
 int pmap_inval_ceiling = PMAP_INVAL_CEILING_DEFAULT;
 int pmap_inval_idle_defer = 1;
+int pmap_inval_mode = PMAP_INVAL_IPIQ;
+const char *pmap_inval_mode_name = "ipiq";
 static volatile int inval_ready; /* pools exist, other CPUs serve */
 static struct pmap *kernel_pm;   /* pmap_kernel() */
+
+/*
+ * A CPU's mailboxes for the thread and sync variants.  A record is named
+ * by (initiator, slot in its pool): bit i of box[src] stands for
+ * md_find(src)->gd_inval_pool[i].  See "Invariant (thread)" and
+ * "Invariant (sync)" in the header.
+ */
+struct inval_cpu {
+	uint8_t ic_tbox[MAXCPU]; /* thread: records to serve; owner only,
+	                            interrupts off */
+	cpumask_t ic_tsrcs;      /* thread: sources with a bit in ic_tbox */
+	int ic_tn;               /* thread: bits set in ic_tbox */
+	struct thread *ic_td;    /* thread: this CPU's invalidation thread */
+	volatile uint8_t ic_sbox[MAXCPU]; /* sync: records to serve; set by
+	                                     initiators, taken by xchg */
+	cpumask_t ic_ssrcs; /* sync: sources that may have set a bit */
+} __aligned(64);
+
+_Static_assert(PMAP_INVAL_NFLIGHT <= 8, "a mailbox byte holds a pool");
+_Static_assert(sizeof(struct inval_cpu) <= KMALLOC_MAX,
+               "pmap: a CPU's mailboxes must fit one kmalloc object");
+
+static struct inval_cpu *inval_cpu[MAXCPU]; /* by cpuid, set at init */
+
+static void inval_thread_main(void *arg);
 
 static struct mdglobaldata *
 md_find(int cpu)
@@ -152,11 +256,42 @@ pmap_inval_init(struct pmap *kpm)
 	kernel_pm = kpm;
 	pmap_inval_idle_defer = !pmap_no_idle_defer;
 	pmap_inval_ceiling = pmap_inval_ceiling_opt;
+	if (pmap_inval_opt == NULL || strcmp(pmap_inval_opt, "ipiq") == 0) {
+		pmap_inval_mode = PMAP_INVAL_IPIQ;
+	} else if (strcmp(pmap_inval_opt, "thread") == 0) {
+		pmap_inval_mode = PMAP_INVAL_THREAD;
+		pmap_inval_mode_name = "thread";
+	} else if (strcmp(pmap_inval_opt, "sync") == 0) {
+		pmap_inval_mode = PMAP_INVAL_SYNC;
+		pmap_inval_mode_name = "sync";
+	} else {
+		kprintf("pmap: error: pmap.inval=%.32s: unknown variant (ipiq, "
+		        "thread or sync); using ipiq\n",
+		        pmap_inval_opt);
+	}
+	kprintf("pmap: shootdowns delivered by %s (pmap.inval=%s)\n",
+	        pmap_inval_mode == PMAP_INVAL_IPIQ
+	            ? "the targets' IPI-queue drains"
+	        : pmap_inval_mode == PMAP_INVAL_THREAD
+	            ? "each target's invalidation thread"
+	            : "a dedicated IPI vector, initiator waiting",
+	        pmap_inval_mode_name);
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		md_find(cpu)->gd_inval_pool = kmalloc(
 		    PMAP_INVAL_NFLIGHT * sizeof(struct pmap_inval_flight),
 		    M_ZERO);
+		inval_cpu[cpu] = kmalloc(sizeof(struct inval_cpu), M_ZERO);
 		cpumask_atomic_set(&kpm->pm_active, cpu);
+	}
+	if (pmap_inval_mode == PMAP_INVAL_THREAD) {
+		for (cpu = 0; cpu < ncpus; cpu++) {
+			char name[TD_NAMELEN];
+
+			ksnprintf(name, sizeof(name), "pinvald%d", cpu);
+			inval_cpu[cpu]->ic_td =
+			    lwkt_create(inval_thread_main, inval_cpu[cpu], name,
+			                cpu, TDPRI_MAX);
+		}
 	}
 	__atomic_store_n(&inval_ready, 1, __ATOMIC_SEQ_CST);
 }
@@ -267,14 +402,11 @@ inval_local(struct pmap *pm, bool all, int n, const vm_offset_t *sva,
  * fl_pending is the last access to the record.
  */
 static void
-pmap_inval_ipi(void *arg1, uint64_t arg2, void *frame)
+inval_service(struct pmap_inval_flight *fl)
 {
-	struct pmap_inval_flight *fl = arg1;
 	struct mdglobaldata *md = mdcpu;
 	struct pmap *pm = fl->fl_pmap;
 
-	(void)arg2;
-	(void)frame;
 	md->mi.gd_cnt.pc_inval_recv++;
 	if (pm->pm_is_kernel || md->gd_curpmap == pm)
 		inval_local(pm, fl->fl_all, fl->fl_nranges, fl->fl_sva,
@@ -283,6 +415,205 @@ pmap_inval_ipi(void *arg1, uint64_t arg2, void *frame)
 	md->mi.gd_cnt.pc_inval_acks++;
 	/* Last access: at 0 the record may be reused at once. */
 	__atomic_fetch_sub(&fl->fl_pending, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The ipiq variant's message (and the early flush's): serve it here. */
+static void
+pmap_inval_ipi(void *arg1, uint64_t arg2, void *frame)
+{
+	(void)arg2;
+	(void)frame;
+	inval_service(arg1);
+}
+
+/* Which slot of its initiator's pool a record is. */
+static int
+flight_slot(const struct pmap_inval_flight *fl)
+{
+	return (int)(fl - md_find(fl->fl_cpu)->gd_inval_pool);
+}
+
+/* ---- thread variant ---------------------------------------------- */
+
+/*
+ * The thread variant's message, in the target's IPI-queue drain
+ * (interrupts off): only hand the record to this CPU's invalidation
+ * thread, which preempts whatever runs at the next point that allows it.
+ */
+static void
+inval_thread_ipi(void *arg1, uint64_t arg2, void *frame)
+{
+	struct pmap_inval_flight *fl = arg1;
+	struct inval_cpu *ic = inval_cpu[mycpu->gd_cpuid];
+	int src = fl->fl_cpu;
+
+	(void)arg2;
+	(void)frame;
+	ic->ic_tbox[src] |= (uint8_t)(1u << flight_slot(fl));
+	cpumask_set(&ic->ic_tsrcs, src);
+	ic->ic_tn++;
+	lwkt_schedule(ic->ic_td);
+}
+
+/* Take one record from this CPU's thread mailbox (interrupts off). */
+static struct pmap_inval_flight *
+tbox_take(struct inval_cpu *ic)
+{
+	int src, i;
+
+	if (ic->ic_tn == 0)
+		return NULL;
+	src = cpumask_first(&ic->ic_tsrcs);
+	if (src < 0 || ic->ic_tbox[src] == 0)
+		panic("pmap: cpu %d: thread mailbox holds %d records but no "
+		      "source",
+		      mycpu->gd_cpuid, ic->ic_tn);
+	i = __builtin_ctz(ic->ic_tbox[src]);
+	ic->ic_tbox[src] &= (uint8_t) ~(1u << i);
+	if (ic->ic_tbox[src] == 0)
+		cpumask_clear(&ic->ic_tsrcs, src);
+	ic->ic_tn--;
+	return &md_find(src)->gd_inval_pool[i];
+}
+
+/*
+ * Serve every record in this CPU's thread mailbox, each with interrupts
+ * off (as a drain would: gd_curpmap and CR3 cannot change under it, and
+ * the thread and a polling waiter on this CPU never take the same bit).
+ */
+static uint64_t
+tbox_serve(void)
+{
+	struct inval_cpu *ic = inval_cpu[mycpu->gd_cpuid];
+	uint64_t n = 0;
+
+	for (;;) {
+		uint64_t s = intr_disable();
+		struct pmap_inval_flight *fl = tbox_take(ic);
+
+		if (fl != NULL)
+			inval_service(fl);
+		intr_restore(s);
+		if (fl == NULL)
+			return n;
+		n++;
+	}
+}
+
+/*
+ * pinvald<cpu>: serve the mailbox, sleep (descheduled) when it is empty.
+ * TDF_ANYPMAP: switching here loads no CR3, so the CPU stays on the
+ * address space it was running (and in its pm_active), and the service
+ * invalidates that address space's entries with INVLPG like the ipiq
+ * handler would; a kernel-CR3 thread would turn every user shootdown
+ * into two CR3 loads on every target.
+ */
+static void
+inval_thread_main(void *arg)
+{
+	struct inval_cpu *ic = arg;
+	struct thread *td = curthread;
+	uint64_t s = intr_disable();
+
+	td->td_flags |= TDF_ANYPMAP;
+	intr_restore(s);
+	for (;;) {
+		mycpu->gd_cnt.pc_inval_thread += tbox_serve();
+		s = intr_disable();
+		if (ic->ic_tn == 0) {
+			/* Checked with interrupts off: no message slips in. */
+			lwkt_deschedule(td);
+			lwkt_switch();
+		}
+		intr_restore(s);
+	}
+}
+
+/* ---- sync variant ------------------------------------------------ */
+
+/*
+ * Post a claimed, filled record to every target's sync mailbox and raise
+ * the vector.  The seq_cst fetch_or orders the record's fields before
+ * the bit; the target takes the bit with an exchange.
+ */
+static void
+sync_send(const cpumask_t *targets, struct pmap_inval_flight *fl)
+{
+	int me = fl->fl_cpu, cpu;
+	uint8_t bit = (uint8_t)(1u << flight_slot(fl));
+
+	CPUMASK_FOREACH(cpu, targets)
+	{
+		struct inval_cpu *ic = inval_cpu[cpu];
+
+		__atomic_fetch_or(&ic->ic_sbox[me], bit, __ATOMIC_SEQ_CST);
+		cpumask_atomic_set(&ic->ic_ssrcs, me);
+	}
+	cpu_send_vector_mask(targets, IPI_VECTOR_INVAL);
+}
+
+/*
+ * Serve every record posted to this CPU's sync mailbox.  Interrupts off
+ * (the vector's handler, or a poll that disabled them).  Exchanges take
+ * the source mask, then each source's byte: a bit is served exactly once
+ * whoever takes it, and a source bit taken before its byte's bit was set
+ * leaves only a spurious pass later.
+ */
+static uint64_t
+sbox_serve(void)
+{
+	struct inval_cpu *ic = inval_cpu[mycpu->gd_cpuid];
+	uint64_t n = 0;
+	cpumask_t srcs;
+	int w, src;
+
+	for (w = 0; w < CPUMASK_NWORDS; w++)
+		srcs.cm_word[w] = __atomic_exchange_n(&ic->ic_ssrcs.cm_word[w],
+		                                      0, __ATOMIC_SEQ_CST);
+	CPUMASK_FOREACH(src, &srcs)
+	{
+		unsigned bits =
+		    __atomic_exchange_n(&ic->ic_sbox[src], 0, __ATOMIC_SEQ_CST);
+
+		while (bits != 0) {
+			int i = __builtin_ctz(bits);
+
+			bits &= bits - 1;
+			inval_service(&md_find(src)->gd_inval_pool[i]);
+			n++;
+		}
+	}
+	return n;
+}
+
+void
+pmap_inval_sync_intr(void)
+{
+	if (inval_cpu[mycpu->gd_cpuid] == NULL)
+		return; /* before pmap_inval_init: nothing was posted */
+	mycpu->gd_cnt.pc_inval_vector += sbox_serve();
+}
+
+void
+pmap_inval_poll(void)
+{
+	uint64_t s, n;
+
+	if (!__atomic_load_n(&inval_ready, __ATOMIC_ACQUIRE))
+		return;
+	switch (pmap_inval_mode) {
+	case PMAP_INVAL_THREAD:
+		n = tbox_serve();
+		break;
+	case PMAP_INVAL_SYNC:
+		s = intr_disable();
+		n = sbox_serve();
+		intr_restore(s);
+		break;
+	default:
+		return; /* ipiq: the wait step's drain serves them */
+	}
+	mycpu->gd_cnt.pc_inval_polled += n;
 }
 
 static void
@@ -307,11 +638,27 @@ print_pending(const char *what, uint64_t waited, struct pmap_inval_flight *fl,
 		struct mdglobaldata *t = md_find(cpu);
 		struct lwkt_ipiq *q = t->mi.gd_ipiq[me];
 
+		struct inval_cpu *ic = inval_cpu[cpu];
+		struct thread *td = t->mi.gd_curthread;
+
 		kprintf("pmap:   cpu %d: queue %d->%d windex %u rindex %u "
 		        "xindex %u, draining %d, halted %d, reqflags %#x\n",
 		        cpu, me, cpu, q->ip_windex, q->ip_rindex, q->ip_xindex,
 		        t->mi.gd_ipi_draining, t->gd_idle_halted,
 		        t->mi.gd_reqflags);
+		if (ic != NULL && pmap_inval_mode == PMAP_INVAL_THREAD)
+			kprintf("pmap:   cpu %d: thread mailbox from %d %#x "
+			        "(%d records), pinvald%d flags %#x, running "
+			        "\"%.24s\" critcount %d\n",
+			        cpu, me, ic->ic_tbox[me], ic->ic_tn, cpu,
+			        ic->ic_td->td_flags, td ? td->td_name : "-",
+			        td ? td->td_critcount : 0);
+		if (ic != NULL && pmap_inval_mode == PMAP_INVAL_SYNC)
+			kprintf("pmap:   cpu %d: sync mailbox from %d %#x, "
+			        "running \"%.24s\" critcount %d\n",
+			        cpu, me, ic->ic_sbox[me],
+			        td ? td->td_name : "-",
+			        td ? td->td_critcount : 0);
 	}
 }
 
@@ -415,7 +762,10 @@ wait_flight(struct pmap_inval_batch *b)
 			    "pmap: waiting for a shootdown with a spin lock");
 			crit_enter();
 			while (!flight_done(fl, b->ib_flight_gen)) {
-				lwkt_ipiq_wait_step();
+				if (PMAP_BUG(NO_SERVE))
+					cpu_pause(); /* mutant: serve nobody */
+				else
+					lwkt_ipiq_wait_step();
 				watchdog_check(t0, &warned, fl, b);
 			}
 			crit_exit();
@@ -547,8 +897,14 @@ pmap_inval_batch_flush(struct pmap_inval_batch *b)
 		fl->fl_seq = gd->gd_cnt.pc_shootdowns;
 		fl->fl_start_ns = nanouptime();
 		fl->fl_pendmask = targets;
-		/* The FIFO's release store publishes the record. */
-		lwkt_send_ipiq_mask(&targets, pmap_inval_ipi, fl, 0);
+		if (pmap_inval_mode == PMAP_INVAL_SYNC)
+			sync_send(&targets, fl);
+		else /* the FIFO's release store publishes the record */
+			lwkt_send_ipiq_mask(&targets,
+			                    pmap_inval_mode == PMAP_INVAL_THREAD
+			                        ? inval_thread_ipi
+			                        : pmap_inval_ipi,
+			                    fl, 0);
 		gd->gd_cnt.pc_inval_sent += (uint64_t)n;
 		b->ib_flight = fl;
 		b->ib_flight_gen = fl->fl_gen;
@@ -567,6 +923,9 @@ out:
 	b->ib_nranges = 0;
 	b->ib_all = false;
 	b->ib_npages = 0;
+	/* sync: the initiator waits here (Linux, DragonFly 4.6 style). */
+	if (pmap_inval_mode == PMAP_INVAL_SYNC && b->ib_flight != NULL)
+		wait_flight(b);
 }
 
 bool

@@ -2,7 +2,8 @@
  * pmap_inval_test.c - tests of the shootdown machinery itself (suite
  * "inval", sys/platform/pc64/pmap_inval.c): flushes issued before the
  * pools exist reach the online APs, more batches in flight on one CPU
- * than it has flight records neither deadlock nor panic, and the
+ * than it has flight records neither deadlock nor panic, two CPUs
+ * shooting at each other with interrupts off both progress, and the
  * measurement behind the invalidation ceiling.  The pmap's multiprocessor
  * semantics are tested in pmap_mp_test.c.
  */
@@ -138,6 +139,87 @@ pmapmp_many_batches_outstanding(struct ktest *t)
 }
 
 /*
+ * Two initiators shooting at each other with interrupts off: the main
+ * thread (CPU 0) and a helper on CPU 1 meet at a barrier, then each, with
+ * interrupts disabled, flushes a kernel batch (the other is a target) and
+ * waits for it; MW_ROUNDS times.  Neither CPU can take the other's IPI, so
+ * each must serve the other's request while it waits: ipiq, the wait
+ * step's drain; thread, pmap_inval_poll() running the invalidation
+ * thread's mailbox inline (the thread cannot be switched to); sync, the
+ * poll of its own sync mailbox (the vector cannot be taken).  Without
+ * that (pmap.bug=no_serve) both spin until the watchdog panics.
+ */
+#define MW_ROUNDS 200
+
+static struct {
+	vm_offset_t mw_va[2];   /* the page each CPU shoots down */
+	volatile int mw_arrive; /* barrier: arrivals so far */
+	volatile int mw_done;   /* rounds CPU 1 completed */
+} mw;
+
+static void
+mw_round(int who, int round)
+{
+	struct pmap_inval_batch b;
+	uint64_t fl;
+
+	/* Barrier; serve meanwhile (other CPUs may shoot at us). */
+	__atomic_add_fetch(&mw.mw_arrive, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&mw.mw_arrive, __ATOMIC_ACQUIRE) < 2 * round)
+		lwkt_ipiq_wait_step();
+	fl = intr_disable();
+	pmap_inval_batch_init(&b, pmap_kernel());
+	pmap_inval_add(&b, mw.mw_va[who], mw.mw_va[who] + PAGE_SIZE);
+	pmap_inval_batch_flush(&b);
+	pmap_inval_batch_wait(&b);
+	intr_restore(fl);
+}
+
+static void
+mw_helper(void *arg)
+{
+	int r;
+
+	(void)arg;
+	for (r = 1; r <= MW_ROUNDS; r++) {
+		mw_round(1, r);
+		__atomic_store_n(&mw.mw_done, r, __ATOMIC_RELEASE);
+	}
+}
+
+static void
+pmapmp_mutual_wait_introff(struct ktest *t)
+{
+	uint64_t p0, p1, t0;
+	int r, saved = pmap_inval_idle_defer;
+
+	if (ncpus < 2)
+		KT_SKIP(t, "needs 2 CPUs");
+	memset(&mw, 0, sizeof(mw));
+	mw.mw_va[0] = kva_alloc(1);
+	mw.mw_va[1] = kva_alloc(1);
+	KT_ASSERT(t, mw.mw_va[0] != 0 && mw.mw_va[1] != 0);
+	pmap_inval_idle_defer = 0; /* every other CPU a target, even idle */
+	p0 = globaldata_find(0)->gd_cnt.pc_inval_polled;
+	p1 = globaldata_find(1)->gd_cnt.pc_inval_polled;
+	t0 = nanouptime();
+	lwkt_create(mw_helper, NULL, "mutual", 1, TDPRI_NORMAL);
+	for (r = 1; r <= MW_ROUNDS; r++)
+		mw_round(0, r);
+	KT_EXPECT(t, wait_until(&mw.mw_done, MW_ROUNDS));
+	pmap_inval_idle_defer = saved;
+	kprintf("    # %d rounds of cpu 0 and 1 shooting at each other with "
+	        "interrupts off (pmap.inval=%s): %lu us; served while "
+	        "waiting: cpu 0 %lu, cpu 1 %lu\n",
+	        MW_ROUNDS, pmap_inval_mode_name,
+	        (nanouptime() - t0) / NS_PER_US,
+	        globaldata_find(0)->gd_cnt.pc_inval_polled - p0,
+	        globaldata_find(1)->gd_cnt.pc_inval_polled - p1);
+	kva_free(mw.mw_va[0], 1);
+	kva_free(mw.mw_va[1], 1);
+}
+
+/*
  * Not a check: measure what the ceiling trades off, on this CPU with a
  * user pmap active, and print it (docs/ARCHITECTURE.md section 11 quotes the numbers).
  */
@@ -203,4 +285,5 @@ pmapmp_measure_ceiling(struct ktest *t)
 KTEST_SUITE(inval, "inval", NULL, NULL,
             KTEST_CASE(pmapmp_many_batches_outstanding),
             KTEST_CASE(pmapmp_early_flush_reaches_aps),
+            KTEST_CASE(pmapmp_mutual_wait_introff),
             KTEST_CASE(pmapmp_measure_ceiling));

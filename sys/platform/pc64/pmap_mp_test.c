@@ -130,7 +130,7 @@ parker_main(void *arg)
 	}
 }
 
-static bool
+bool
 wait_until(volatile int *v, int want)
 {
 	uint64_t end = nanouptime() + CMD_WAIT_NS;
@@ -472,7 +472,7 @@ static void
 pmapmp_concurrent_initiators_coalesce(struct ktest *t)
 {
 	int target = 1, ninit = MIN(3, ncpus - 2), i;
-	uint64_t ipis, msgs, sent = 0;
+	uint64_t ipis, msgs, sent = 0, vec0, vec;
 	struct pmap *pm;
 	vm_paddr_t f;
 	uint64_t end;
@@ -489,6 +489,7 @@ pmapmp_concurrent_initiators_coalesce(struct ktest *t)
 	stall_release = 0;
 	stall_entered = 0;
 	snap_take(&snap0);
+	vec0 = globaldata_find(target)->gd_cnt.pc_ipi_vec_recv[2];
 	lwkt_send_ipiq(target, stall_ipi, NULL, 0);
 	KT_ASSERT(t, wait_until(&stall_entered, 1));
 	for (i = 0; i < ninit; i++) {
@@ -518,7 +519,18 @@ pmapmp_concurrent_initiators_coalesce(struct ktest *t)
 	        "IPIs (stall message included)\n",
 	        target, msgs, ipis);
 	KT_EXPECT_EQ(t, msgs, ninit);
-	KT_EXPECT(t, ipis < msgs);
+	if (pmap_inval_mode == PMAP_INVAL_SYNC) {
+		/*
+		 * No IPI-queue coalescing: each initiator raises the vector,
+		 * but the stalled target (interrupts off) holds one pending
+		 * in its APIC (IRR), whose one handler serves every record.
+		 */
+		vec = globaldata_find(target)->gd_cnt.pc_ipi_vec_recv[2] - vec0;
+		kprintf("    # sync: %lu vector interrupts served them\n", vec);
+		KT_EXPECT(t, vec >= 1 && vec < msgs);
+	} else {
+		KT_EXPECT(t, ipis < msgs);
+	}
 	parkers_stop(&park);
 	pmap_destroy(pm);
 	frame_free(f);
@@ -553,9 +565,10 @@ pmapmp_ptpages_freed_after_wait(struct ktest *t)
 	KT_EXPECT_EQ(t, pmap_ptpages(pm), 0);
 	KT_EXPECT_EQ(t, pmap_extract(pm, va), ~0ull);
 	pmap_inval_batch_flush(&b);
-	for (i = 0; i < 3; i++) /* unlinked, but not yet free */
+	/* Unlinked, but not yet free (sync: the flush waited and freed). */
+	for (i = 0; i < 3; i++)
 		KT_EXPECT_EQ(t, phys_to_vm_page(tables[i])->pg_flags & VPF_FREE,
-		             0);
+		             pmap_inval_mode == PMAP_INVAL_SYNC ? VPF_FREE : 0);
 	pmap_inval_batch_wait(&b);
 	KT_EXPECT(t, pmap_inval_batch_done(&b));
 	for (i = 0; i < 3; i++)

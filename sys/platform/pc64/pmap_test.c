@@ -491,12 +491,24 @@ k2m_helper(void *arg)
 	k2m.k_read_before = k2m_read_pages();
 	k2m_set(K2M_READY);
 	if (k2m_wait(K2M_HOLD)) {
+		/*
+		 * pmap.inval=sync acknowledges inside critical sections by
+		 * design (its vector ignores them): only interrupts off hold
+		 * its acknowledgement back.
+		 */
+		bool introff = pmap_inval_mode == PMAP_INVAL_SYNC;
+		uint64_t fl = 0;
+
 		crit_enter();
+		if (introff)
+			fl = intr_disable();
 		k2m_set(K2M_HOLDING);
 		end = nanouptime() + K2M_HOLD_NS;
 		while (nanouptime() < end)
 			if (k2m.k_ptpage->pg_flags & VPF_FREE)
 				k2m.k_freed_held = 1;
+		if (introff)
+			intr_restore(fl);
 		crit_exit(); /* the deferred drain acknowledges here */
 	}
 	k2m_set(K2M_RELEASED);

@@ -10,5 +10,7 @@
 /* A page filled with the word 'fill' (0: out of memory) / give it back. */
 vm_paddr_t frame_alloc(uint64_t fill);
 void frame_free(vm_paddr_t pa);
+/* Wait (yielding) until *v == want; false after 2 s. */
+bool wait_until(volatile int *v, int want);
 
 #endif /* !_PLATFORM_PC64_PMAP_TEST_VAR_H_ */

@@ -23,6 +23,7 @@ enum pmap_bug {
 	PMAP_BUG_PROTECT_NOINVAL, /* RW -> RO without invalidation */
 	PMAP_BUG_IDLE_NOFLUSH,    /* halted CPU woken without its owed flush */
 	PMAP_BUG_ACTIVE_EARLY,    /* pm_active cleared before the CR3 load */
+	PMAP_BUG_NO_SERVE, /* a waiting initiator serves no incoming request */
 	PMAP_BUG_COUNT
 };
 

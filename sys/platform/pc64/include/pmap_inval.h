@@ -58,5 +58,11 @@ void pmap_inval_flush_early(struct pmap_inval_batch *b);
  */
 void pmap_inval_halt_enter(void);
 void pmap_inval_wakeup(void);
+/*
+ * pmap.inval=sync: the IPI_VECTOR_INVAL handler's work (mp_machdep.c),
+ * interrupts off, whatever the interrupted code's critical section:
+ * serve every record posted to this CPU's sync mailbox.
+ */
+void pmap_inval_sync_intr(void);
 
 #endif /* !_MACHINE_PMAP_INVAL_H_ */
