@@ -128,9 +128,14 @@ $(CMDLINE_STAMP): FORCE
 	@printf '%s\n' "$(CMDLINE)" | cmp -s - $@ || printf '%s\n' "$(CMDLINE)" > $@
 FORCE:
 
-$(ISO): $(ELF) tools/mkiso.sh conf/grub.cfg.in $(CMDLINE_STAMP)
+# The user programs `make run`'s default command line starts (run=, the
+# user-mode shootdown stress suite test/user/tlbstress.c, after the
+# in-kernel suites) travel on the ISO as boot modules.
+RUN_MODULES := build/user/tlbstress
+$(ISO): $(ELF) tools/mkiso.sh conf/grub.cfg.in $(CMDLINE_STAMP) $(RUN_MODULES)
 	@echo "  ISO     $@ ($(CMDLINE))"
-	@tools/mkiso.sh $(ELF) "$(CMDLINE)" $@
+	@MKISO_MODULES="$(addprefix $(CURDIR)/,$(RUN_MODULES))" \
+	    tools/mkiso.sh $(ELF) "$(CMDLINE)" $@
 
 QEMU_ARGS = -M $(MACHINE) -cpu $(CPU) -smp $(SMP) -m $(MEM) -no-reboot \
 	    -display none -monitor none -serial stdio \
@@ -164,13 +169,14 @@ deps-boot:
 CONFIGS := $(notdir $(wildcard conf/[A-Z]*))
 
 test:
-	@tools/deps.sh build qemu host bochs gdb format python console shellcheck model
+	@tools/deps.sh build qemu host bochs gdb format python console shellcheck model linux
 	@$(MAKE) --no-print-directory configs
 	@test/run-all.sh host "ktap=/usr/bin/python3 test/lib/ktap_test.py" boot \
 	    "console=/usr/bin/python3 test/run-console.py" \
 	    "bochs=$(MAKE) --no-print-directory -s test-bochs" \
 	    "gdb=$(MAKE) --no-print-directory -s test-gdb" \
 	    "bench=$(MAKE) --no-print-directory -s bench-smoke" \
+	    "linux=$(MAKE) --no-print-directory -s test-linux" \
 	    "model=$(MAKE) --no-print-directory -s test-model" \
 	    "mutants=/usr/bin/python3 test/mutants.py" \
 	    "format=tools/format-check.sh" "shellcheck=tools/shellcheck.sh"

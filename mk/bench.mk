@@ -30,8 +30,8 @@
 #                       python3-matplotlib)
 #
 # test/bench.sh boots; tools/bench-report.py parses the serial logs into
-# results.json and prints the tables.  Reference numbers that are not our
-# measurements (Linux's) are in docs/bench-reference.json.
+# results.json and prints the tables.  Linux's numbers come from
+# make bench-vs-linux (mk/linux.mk), never typed in.
 #
 # Knobs: BENCH_LIST (bench=, default all), BENCH_RUNS (default 7),
 # BENCH_ARGS (more kernel options, e.g. "bench.k=1,2,4 bench.ms=50"),

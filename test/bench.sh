@@ -143,8 +143,8 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)," \
 mv -f "$tmp_results" "$results"
 trap - EXIT
 # The table, one row per measurement, and the shootdown summary
-# (marginal cost of the remote CPUs, ratio to the Linux reference of
-# docs/bench-reference.json; docs/PERFORMANCE.md section 5), as "# " lines.
+# (marginal cost of the remote CPUs, ratio to Linux's as measured by make
+# bench-vs-linux; docs/PERFORMANCE.md section 5), as "# " lines.
 if ! "${bench_report[@]}" table "$results"; then
 	echo "# bench: $results does not parse: counted as a failure"
 	failed=$((failed + 1))

@@ -20,6 +20,10 @@
 #     --modules "FILE..."   boot modules for the ISO (user programs)
 #     --icount[=SPEC]       deterministic single-threaded TCG
 #                           (-icount SPEC, default shift=4,sleep=off)
+#     --kernel FILE         boot this kernel image directly (QEMU -kernel:
+#     --initrd FILE         the Linux peer kernel, tools/bench-vs-linux.py)
+#     --append "ARGS"       with this initrd and command line, instead of
+#                           an ISO; every other QEMU argument is the same
 #   Each option can also come from the environment as QEMU_<OPTION> in upper
 #   case with - as _ (QEMU_SMP=4, QEMU_EXPECT_LINE=...); a flag wins.
 #
@@ -74,6 +78,9 @@ expect_line=${QEMU_EXPECT_LINE:-}
 log=${QEMU_LOG:-}
 extra=${QEMU_EXTRA:-}
 icount=${QEMU_ICOUNT:-}
+kernel=${QEMU_KERNEL:-}
+initrd=${QEMU_INITRD:-}
+append=${QEMU_APPEND:-}
 modules=${QEMU_MODULES:-}
 
 # Flags: "--opt VALUE" or "--opt=VALUE" (test/lib/flags.sh).
@@ -98,6 +105,9 @@ while [[ $# -gt 0 ]]; do
 	--log) need "$@"; log=$val ;;
 	--extra) need "$@"; extra+="${extra:+ }$val" ;;
 	--icount) icount=${val:-shift=4,sleep=off} ;;
+	--kernel) need "$@"; kernel=$val ;;
+	--initrd) need "$@"; initrd=$val ;;
+	--append) need "$@"; append=$val ;;
 	--modules) need "$@"; modules=$val ;;
 	-h | --help) usage ;;
 	*) echo "run-qemu: unknown option $1" >&2; usage ;;
@@ -119,8 +129,16 @@ ktap=$top/test/lib/ktap.py
 [[ -n $log ]] || log=$top/build/test-logs/$name.log
 mkdir -p "$(dirname "$log")"
 
-# The ISO: given, or built (and cached) from the kernel and command line.
-if [[ -z $iso ]]; then
+# The ISO: given, or built (and cached) from the kernel and command line;
+# or no ISO at all for a directly loaded kernel.
+if [[ -n $kernel ]]; then
+	[[ -f $kernel ]] || { echo "run-qemu: no such kernel: $kernel" >&2; exit 2; }
+	[[ -z $initrd || -f $initrd ]] ||
+		{ echo "run-qemu: no such initrd: $initrd" >&2; exit 2; }
+	cmdline=$append
+	boot=(-kernel "$kernel" -append "$append")
+	[[ -z $initrd ]] || boot+=(-initrd "$initrd")
+elif [[ -z $iso ]]; then
 	elf=${elf:-$top/build/${KERNCONF:-GENERIC}/kernel.elf}
 	iso=$(dirname "$elf")/test-iso/$name.iso
 	# One ISO cache per build directory, shared with `make`'s kernel.iso.
@@ -129,12 +147,15 @@ if [[ -z $iso ]]; then
 else
 	cmdline="(whatever $iso was built with)"
 fi
-[[ -f $iso ]] || { echo "run-qemu: no such ISO: $iso" >&2; exit 2; }
+if [[ -z $kernel ]]; then
+	[[ -f $iso ]] || { echo "run-qemu: no such ISO: $iso" >&2; exit 2; }
+	boot=(-cdrom "$iso" -boot d)
+fi
 
 read -ra extra_args <<<"$extra"
 # shellcheck disable=SC2054 # the commas belong to QEMU option values
 qemu=(qemu-system-x86_64 -M "$machine" -cpu "$cpu" -smp "$smp" -m "$mem"
-	-cdrom "$iso" -boot d -no-reboot -display none -monitor none
+	"${boot[@]}" -no-reboot -display none -monitor none
 	-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
 	# No default NIC: its option ROM slows the BIOS and we never use it.
 	-net none)

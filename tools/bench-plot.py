@@ -10,7 +10,7 @@ plot table below into OUTDIR (default docs/img).  Each point is a median
 with min..max error bars.  A plot whose benchmarks have no results is
 skipped with a note, so plots of benchmarks that do not exist yet can be
 listed already.  Reference curves (numbers that are not our
-measurements) come from docs/bench-reference.json.
+measurements) come from make bench-vs-linux's results (benchres.reference).
 
 Needs python3-matplotlib (tools/deps.sh plot).
 """
@@ -39,7 +39,8 @@ CURVE_FIELDS = ("cpus", "k", "pages", "machine")
 #            them into one curve; @FIELD=* ("any") merges the rows of
 #            every value of FIELD into one curve (for a k that grows with
 #            the machine).  Or ref:NAME, an entry of
-#            docs/bench-reference.json drawn dashed without error bars.
+#            benchres.reference (Linux measured by make bench-vs-linux)
+#            drawn dashed without error bars.
 # Rows of one series that differ in a field other than x (another
 # machine, another k) become separate curves, labelled with that field.
 PLOTS = [
@@ -140,6 +141,10 @@ def plot(plt, rows, p, outdir):
     for spec in p["series"]:
         if spec.startswith("ref:"):
             ref = benchres.reference(spec[4:])
+            if ref is None:
+                print("bench-plot: %s: no make bench-vs-linux results; no Linux curve"
+                      % p["file"])
+                continue
             pts = sorted((float(x), y) for x, y in ref["points_ns"].items())
             refs.append((ref["title"], pts))
         else:

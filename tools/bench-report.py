@@ -15,7 +15,7 @@
       The results as "# " lines (KTAP diagnostics), one row per
       measurement, then the shootdown summary: per machine size and mode
       the marginal cost of the remote CPUs, and for one page its ratio to
-      the Linux reference of docs/bench-reference.json; sync vs async
+      Linux's measured by make bench-vs-linux (if run); sync vs async
       throughput; per-CPU window vs kenter+kremove.
 
 Nothing here judges the numbers themselves.
@@ -108,8 +108,8 @@ def table(rows):
 def shootdown_summary(rows):
     if not any(re.match(r"shootdown|window_|kenter_", r["name"]) for r in rows):
         return
-    linux = {int(k): v for k, v in
-             benchres.reference("linux_madvise_marginal")["points_ns"].items()}
+    ref = benchres.reference("linux_madvise_marginal")
+    linux = {int(k): v for k, v in ref["points_ns"].items()} if ref else {}
     med, lo, hi = {}, {}, {}
     groups, thr, win = [], [], []
     for r in rows:
@@ -124,8 +124,8 @@ def shootdown_summary(rows):
     fmt = "# %-18s %4s %-4s %3s %10s %10s %10s %10s %14s"
     if groups:
         print("# shootdown latency (us per operation; marginal = median(k) - "
-              "median(k=0); ratio vs Linux = marginal / Linux marginal, "
-              "docs/bench-reference.json)")
+              "median(k=0); ratio vs Linux = marginal / Linux's marginal as "
+              "measured by make bench-vs-linux, when it has been run)")
         print(fmt % ("name", "cpus", "mode", "k", "median", "min", "max", "marginal",
                      "ratio vs Linux"))
     for n, c, m in groups:

@@ -2,7 +2,7 @@
 # Install the Debian packages a task needs, and only those that are missing.
 #
 #   tools/deps.sh GROUP...      GROUP: build qemu bochs host python console
-#                                      plot gdb format shellcheck model
+#                                      plot gdb format shellcheck model linux
 #
 # A fresh machine (CI included) has none of the tools this project builds
 # and boots with, so every entry point that needs one calls this first
@@ -24,7 +24,7 @@ set -euo pipefail
 
 usage() {
 	echo "usage: $0 GROUP..." >&2
-	echo "groups: build qemu bochs host python console plot gdb format shellcheck model" >&2
+	echo "groups: build qemu bochs host python console plot gdb format shellcheck model linux" >&2
 	exit 2
 }
 
@@ -43,6 +43,9 @@ group_packages() {
 	format) echo clang-format ;;
 	shellcheck) echo shellcheck ;;
 	model) echo spin gcc ;;
+	# The Linux peer boot: musl-gcc for its init and programs, apt-get
+	# download and dpkg-deb for Debian's kernel package.
+	linux) echo musl-tools apt dpkg ;;
 	*) return 1 ;;
 	esac
 }
@@ -57,6 +60,7 @@ group_commands() {
 	format) echo clang-format ;;
 	shellcheck) echo shellcheck ;;
 	model) echo spin gcc ;;
+	linux) echo musl-gcc apt-get dpkg-deb ;;
 	*) return 1 ;;
 	esac
 }

@@ -2,16 +2,18 @@
 
 A results file (results.json) has one flat JSON object per line: the
 kernel's BENCH line (name cpus k pages mode unit median min max runs, in
-any order) plus "machine" (qemu-tcg, qemu-icount).  Reference numbers
-that are not our measurements (e.g. Linux's) live in
-docs/bench-reference.json, never in the scripts.
+any order) plus "machine" (qemu-tcg, qemu-icount).  Linux's numbers are
+never typed in anywhere: reference() derives them from the results of
+`make bench-vs-linux` (Linux 6.1 booted in the same QEMU machine,
+tools/bench-vs-linux.py), when that has been run.
 """
 
 import json
 import os
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-REFERENCE = os.path.join(TOP, "docs", "bench-reference.json")
+LINUX_RESULTS = os.environ.get("BENCH_LINUX_RESULTS") or os.path.join(
+    TOP, "build", "bench-vs-linux", "results.json")
 
 STR_FIELDS = ("name", "mode", "unit")
 INT_FIELDS = ("cpus", "k", "pages", "runs")
@@ -79,6 +81,32 @@ def num(v):
 
 
 def reference(name):
-    """One entry of docs/bench-reference.json."""
-    with open(REFERENCE, encoding="utf-8") as f:
-        return json.load(f)[name]
+    """A Linux curve measured by make bench-vs-linux, or None if it has not
+    been run.  "linux_madvise_marginal": Linux's shootdown_1page marginal
+    cost t(k) - t(0) per k (median over its boots) at the largest -smp
+    measured, as {"title", "points_ns": {k: ns}}."""
+    if name != "linux_madvise_marginal":
+        raise KeyError(name)
+    try:
+        with open(LINUX_RESULTS, encoding="utf-8") as f:
+            rows = [json.loads(l) for l in f if l.strip()]
+    except (OSError, ValueError):
+        return None
+    rows = [r for r in rows if r.get("kernel") == "linux" and r.get("name") == "shootdown_1page"
+            and r.get("machine") == "qemu-tcg"]
+    if not rows:
+        return None
+    smp = max(r["smp"] for r in rows)
+    boots = {}
+    for r in rows:
+        if r["smp"] == smp:
+            boots.setdefault(r["pair"], {})[r["k"]] = r["median"]
+    marg = {}
+    for b in boots.values():
+        for k, v in b.items():
+            if k > 0 and 0 in b:
+                marg.setdefault(k, []).append(v - b[0])
+    pts = {str(k): sorted(v)[len(v) // 2] for k, v in sorted(marg.items())}
+    version = rows[0].get("kernel_version", "Linux")
+    return {"title": "%s madvise marginal (make bench-vs-linux, -smp %d)" % (version, smp),
+            "points_ns": pts}
