@@ -254,6 +254,34 @@ proc_kill_sig(struct lwp *lp, const struct k_siginfo *si)
 	lwp_exit(lp);
 }
 
+/*
+ * Diagnostics for a process that did not finish: each thread's CPU,
+ * flags and what it sleeps on.  Read without the owners' cooperation
+ * (the values may be a moment old), under p_lock so no thread is freed.
+ */
+void
+proc_print_threads(struct proc *p)
+{
+	struct lwp *lp;
+
+	spin_lock(&p->p_lock);
+	for (lp = p->p_lwps; lp != NULL; lp = lp->lwp_next) {
+		struct thread *td = lp->lwp_thread;
+
+		if (td == NULL) {
+			kprintf("  tid %d: not started\n", lp->lwp_tid);
+			continue;
+		}
+		kprintf("  tid %d: cpu %d flags %#x %s%s\n", lp->lwp_tid,
+		        td->td_gd->gd_cpuid, td->td_flags,
+		        (td->td_flags & TDF_SLEEPQ) ? "asleep: " : "running",
+		        (td->td_flags & TDF_SLEEPQ) && td->td_wmesg != NULL
+		            ? td->td_wmesg
+		            : "");
+	}
+	spin_unlock(&p->p_lock);
+}
+
 int
 proc_wait_free(struct proc *p, int timeout_ms, bool *timed_out)
 {

@@ -3,8 +3,9 @@
  * (rt_sigaction), the blocked mask (rt_sigprocmask), delivery of the
  * synchronous signals the kernel raises for a faulting thread (SIGSEGV
  * with SEGV_MAPERR/SEGV_ACCERR and si_addr, SIGILL, SIGFPE, SIGBUS,
- * SIGTRAP) through Linux's x86-64 rt_sigframe (cpu_sendsig), and
- * rt_sigreturn.  There is no kill/tkill: a signal is only ever pending
+ * SIGTRAP) through Linux's x86-64 rt_sigframe (cpu_sendsig), on the
+ * thread's alternate stack for SA_ONSTACK handlers (sigaltstack: how a
+ * handler survives a stack overflow), and rt_sigreturn.  There is no kill/tkill: a signal is only ever pending
  * on the thread that caused it, in lwp_sig, so no locking is needed for
  * delivery; actions are read and written under p_lock.
  *
@@ -94,6 +95,66 @@ sys_rt_sigreturn(struct lwp *lp, void *frame)
 	}
 	lp->lwp_sigmask = mask & ~UNBLOCKABLE;
 	return SYSCALL_JUSTRETURN;
+}
+
+static bool
+on_altstack(const struct lwp *lp, uint64_t sp)
+{
+	return lp->lwp_ss_size != 0 && sp > lp->lwp_ss_sp &&
+	       sp - lp->lwp_ss_sp <= lp->lwp_ss_size;
+}
+
+int
+lwp_sigaltstack_flags(const struct lwp *lp, uint64_t sp)
+{
+	if (lp->lwp_ss_size == 0)
+		return SS_DISABLE;
+	return (on_altstack(lp, sp) ? SS_ONSTACK : 0) | (int)lp->lwp_ss_flags;
+}
+
+/*
+ * sigaltstack (Linux's do_sigaltstack): the old settings are taken
+ * first; changing the stack while running on it is EPERM; a mode other
+ * than 0, SS_ONSTACK or SS_DISABLE (plus SS_AUTODISARM) is EINVAL; a
+ * stack smaller than MINSIGSTKSZ is ENOMEM.
+ */
+int64_t
+sys_sigaltstack(struct lwp *lp, void *frame, uint64_t uss, uint64_t uoss)
+{
+	struct {
+		uint64_t ss_sp;   /* base */
+		int32_t ss_flags; /* SS_* */
+		int32_t ss_pad;   /* */
+		uint64_t ss_size; /* bytes */
+	} ss, old;
+	uint64_t sp = cpu_frame_sp(frame);
+	uint32_t mode;
+
+	memset(&old, 0, sizeof(old));
+	old.ss_sp = lp->lwp_ss_sp;
+	old.ss_size = lp->lwp_ss_size;
+	old.ss_flags = lwp_sigaltstack_flags(lp, sp);
+	if (uss != 0) {
+		if (copyin((void *)uss, &ss, sizeof(ss)) != 0)
+			return -EFAULT;
+		if (on_altstack(lp, sp))
+			return -EPERM;
+		mode = (uint32_t)ss.ss_flags & ~SS_AUTODISARM;
+		if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
+			return -EINVAL;
+		if (mode == SS_DISABLE) {
+			lp->lwp_ss_sp = lp->lwp_ss_size = 0;
+		} else {
+			if (ss.ss_size < MINSIGSTKSZ)
+				return -ENOMEM;
+			lp->lwp_ss_sp = ss.ss_sp;
+			lp->lwp_ss_size = ss.ss_size;
+		}
+		lp->lwp_ss_flags = (uint32_t)ss.ss_flags & SS_AUTODISARM;
+	}
+	if (uoss != 0 && copyout(&old, (void *)uoss, sizeof(old)) != 0)
+		return -EFAULT;
+	return 0;
 }
 
 /* Deliver lp's pending synchronous signal, or kill the process. */

@@ -431,6 +431,8 @@ syscall_dispatch(struct lwp *lp, void *frame, uint64_t nr, const uint64_t a[6])
 		lwp_exit(lp);
 	case 63: /* uname */
 		return sys_uname(a[0]);
+	case 131: /* sigaltstack */
+		return sys_sigaltstack(lp, frame, a[0], a[1]);
 	case 158: /* arch_prctl */
 		if (a[0] == ARCH_SET_FS) {
 			if (a[1] >= VM_USER_TOP)

@@ -126,6 +126,7 @@ userboot_run(void)
 		if (to) {
 			kprintf("user: pid %d (%s) still running after %d s\n",
 			        pid, progs[i].up_argv[0], timeout_ms / 1000);
+			proc_print_threads(p);
 			failed++;
 			continue;
 		}

@@ -63,6 +63,9 @@ struct lwp {
 	struct k_siginfo lwp_sig;  /* pending synchronous signal */
 	const volatile void *lwp_wchan; /* what it sleeps on (exit wakes it) */
 	uint64_t lwp_affinity[LWP_AFFINITY_WORDS]; /* allowed CPUs (p_lock) */
+	uint64_t lwp_ss_sp;    /* sigaltstack base (0: none) */
+	uint64_t lwp_ss_size;  /* its size */
+	uint32_t lwp_ss_flags; /* SS_AUTODISARM as given */
 };
 
 struct proc {
@@ -97,6 +100,8 @@ int proc_alloc_id(void); /* pids and tids: one counter */
 void lwp_free_unstarted(struct lwp *lp);
 /* Wait for p to finish (p_done), then free it: its exit status. */
 int proc_wait_free(struct proc *p, int timeout_ms, bool *timed_out);
+/* Print each thread's CPU and state (a process that did not finish). */
+void proc_print_threads(struct proc *p);
 /* Terminate the whole process with status (exit_group / kill). */
 void proc_exit_all(struct proc *p, int xstat, bool killed);
 /* The calling thread leaves (thread exit or the process is exiting). */
@@ -131,6 +136,10 @@ int64_t sys_rt_sigaction(struct lwp *lp, int64_t sig, uint64_t uact,
 int64_t sys_rt_sigprocmask(struct lwp *lp, int64_t how, uint64_t uset,
                            uint64_t uold, uint64_t sigsetsize);
 int64_t sys_rt_sigreturn(struct lwp *lp, void *frame);
+int64_t sys_sigaltstack(struct lwp *lp, void *frame, uint64_t uss,
+                        uint64_t uoss);
+/* The ss_flags Linux reports for lp's alternate stack at user sp. */
+int lwp_sigaltstack_flags(const struct lwp *lp, uint64_t sp);
 
 /* sys/kern/kern_futex.c: wake up to n waiters on uaddr: how many. */
 int futex_wake(struct proc *p, uint64_t uaddr, int n);
@@ -179,6 +188,7 @@ int cpu_sendsig(struct lwp *lp, void *frame, const struct k_siginfo *si,
 /* rt_sigreturn: restore the context; 0 or EFAULT/EINVAL; *mask set. */
 int cpu_sigreturn(struct lwp *lp, void *frame, uint64_t *mask);
 uint64_t cpu_frame_rip(const void *frame);
+uint64_t cpu_frame_sp(const void *frame);
 uint64_t cpu_user_hwcap(void); /* AT_HWCAP: CPUID 1 EDX */
 uint64_t cpu_random_u64(void); /* RDRAND, else a TSC-seeded mix */
 /* The boot module named name: 0 and its bytes, or ENOENT. */

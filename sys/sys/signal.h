@@ -29,6 +29,11 @@
 #define SIG_UNBLOCK 1 /* remove */
 #define SIG_SETMASK 2 /* replace */
 
+#define SS_ONSTACK    1           /* sigaltstack: in use */
+#define SS_DISABLE    2           /* sigaltstack: none */
+#define SS_AUTODISARM 0x80000000u /* disable while a handler runs on it */
+#define MINSIGSTKSZ   2048        /* smallest alternate stack */
+
 #define SIG_DFL 0 /* default action */
 #define SIG_IGN 1 /* ignore */
 

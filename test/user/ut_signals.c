@@ -8,10 +8,12 @@
  */
 #include "utest.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 
 static sigjmp_buf jb;
@@ -220,10 +222,96 @@ t_sigtrap(void)
 	CHECK(traps == 1);
 }
 
+/*
+ * A thread overflows its stack into the guard page below it: the
+ * SIGSEGV handler can only run on the alternate stack (sigaltstack,
+ * SA_ONSTACK), reports the fault and jumps out.
+ */
+static __thread sigjmp_buf ovf_jb;
+static volatile int ovf_on_alt;
+static volatile uintptr_t ovf_alt_lo, ovf_alt_hi;
+
+static void
+onovf(int sig, siginfo_t *si, void *uc)
+{
+	char here;
+
+	(void)si;
+	(void)uc;
+	got_sig = sig;
+	ovf_on_alt =
+	    (uintptr_t)&here >= ovf_alt_lo && (uintptr_t)&here < ovf_alt_hi;
+	siglongjmp(ovf_jb, 1);
+}
+
+static volatile int recurse_limit = 1 << 30; /* never reached */
+
+static int
+recurse(int n)
+{
+	volatile char pad[512];
+
+	pad[0] = (char)n;
+	if (n >= recurse_limit)
+		return 0;
+	return recurse(n + 1) + pad[0];
+}
+
+static void *
+overflower(void *arg)
+{
+	static char alt[65536];
+	stack_t ss = {.ss_sp = alt, .ss_size = sizeof(alt)}, old;
+	struct sigaction sa;
+
+	(void)arg;
+	if (sigaltstack(&ss, &old) != 0 || !(old.ss_flags & SS_DISABLE))
+		return (void *)1l;
+	ovf_alt_lo = (uintptr_t)alt;
+	ovf_alt_hi = (uintptr_t)alt + sizeof(alt);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = onovf;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	got_sig = 0;
+	if (sigsetjmp(ovf_jb, 1) == 0)
+		recurse(0);
+	sa.sa_sigaction = handler; /* back to the other tests' handler */
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	return got_sig == SIGSEGV && ovf_on_alt ? NULL : (void *)2l;
+}
+
+static void
+t_altstack(void)
+{
+	pthread_attr_t a;
+	pthread_t t;
+	stack_t ss;
+	void *ret = (void *)3l;
+
+	/* The kernel's argument checks (raw: musl checks some itself). */
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_size = 1024;
+	CHECK_ERR(SYS2(SYS_sigaltstack, &ss, 0), ENOMEM);
+	ss.ss_size = 65536;
+	ss.ss_flags = 4;
+	CHECK_ERR(SYS2(SYS_sigaltstack, &ss, 0), EINVAL);
+	CHECK_ERR(SYS2(SYS_sigaltstack, KADDR_KERNEL, 0), EFAULT);
+	CHECK_ERR(SYS2(SYS_sigaltstack, 0, KADDR_KERNEL), EFAULT);
+	CHECK(SYS2(SYS_sigaltstack, 0, &ss) == 0 && ss.ss_flags == SS_DISABLE);
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 65536);
+	CHECK(pthread_create(&t, &a, overflower, NULL) == 0);
+	CHECK(pthread_join(t, &ret) == 0);
+	CHECK(ret == NULL);
+}
+
 int
 main(void)
 {
-	ut_begin("ut_signals", 8);
+	ut_begin("ut_signals", 9);
 	install(SIGSEGV);
 	UT_CASE(t_maperr);
 	UT_CASE(t_accerr);
@@ -233,5 +321,6 @@ main(void)
 	UT_CASE(t_mask_restored);
 	UT_CASE(t_sigill);
 	UT_CASE(t_sigtrap);
+	UT_CASE(t_altstack);
 	return ut_end();
 }

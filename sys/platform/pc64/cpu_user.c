@@ -265,6 +265,12 @@ cpu_get_fsbase(struct lwp *lp)
 }
 
 uint64_t
+cpu_frame_sp(const void *frame)
+{
+	return ((const struct trapframe *)frame)->tf_rsp;
+}
+
+uint64_t
 cpu_frame_rip(const void *frame)
 {
 	return ((const struct trapframe *)frame)->tf_rip;
@@ -563,8 +569,7 @@ _Static_assert(__builtin_offsetof(struct l_rt_sigframe, uc.uc_mcontext) ==
 _Static_assert(sizeof(struct l_rt_sigframe) == 8 + 304 + 128,
                "Linux rt_sigframe size");
 
-#define SS_DISABLE 2
-#define REDZONE    128 /* the x86-64 ABI's red zone below %rsp */
+#define REDZONE 128 /* the x86-64 ABI's red zone below %rsp */
 /* RFLAGS bits user code may change (Linux's FIX_EFLAGS). */
 #define PSL_USERCHANGE                                                         \
 	(PSL_C | 0x4 | 0x10 | 0x40 | 0x80 | PSL_T | PSL_D | 0x800 | PSL_AC |   \
@@ -578,17 +583,26 @@ cpu_sendsig(struct lwp *lp, void *frame, const struct k_siginfo *si,
 	struct l_rt_sigframe f;
 	uint8_t fpu[FPU_SAVE_SIZE] __aligned(16);
 	uint64_t sp, fpaddr, fl;
+	int ssflags;
 
 	if (sa->ksa_handler >= VM_MAX_USER_ADDRESS ||
 	    !(sa->ksa_flags & SA_RESTORER))
 		return EFAULT;
-	sp = tf->tf_rsp - REDZONE;
+	ssflags = lwp_sigaltstack_flags(lp, tf->tf_rsp);
+	/* Onto the alternate stack if asked, enabled and not already on it. */
+	if ((sa->ksa_flags & SA_ONSTACK) &&
+	    (ssflags & (SS_ONSTACK | SS_DISABLE)) == 0)
+		sp = lp->lwp_ss_sp + lp->lwp_ss_size;
+	else
+		sp = tf->tf_rsp - REDZONE;
 	sp = rounddown2(sp - FPU_SAVE_SIZE, 64);
 	fpaddr = sp;
 	sp = rounddown2(sp - sizeof(f), 16) - 8; /* as if just called */
 	memset(&f, 0, sizeof(f));
 	f.pretcode = sa->ksa_restorer;
-	f.uc.ss_flags = SS_DISABLE;
+	f.uc.ss_sp = lp->lwp_ss_sp;
+	f.uc.ss_flags = ssflags;
+	f.uc.ss_size = lp->lwp_ss_size;
 	f.uc.uc_mcontext = (struct l_sigcontext){
 	    .r8 = tf->tf_r8,
 	    .r9 = tf->tf_r9,
@@ -635,6 +649,9 @@ cpu_sendsig(struct lwp *lp, void *frame, const struct k_siginfo *si,
 	tf->tf_rflags &= ~(uint64_t)(PSL_T | PSL_D | PSL_RF | PSL_AC);
 	tf->tf_cs = UCODE_SEL;
 	tf->tf_ss = UDATA_SEL;
+	/* SS_AUTODISARM: the stack is off until the handler returns. */
+	if (lp->lwp_ss_flags & SS_AUTODISARM)
+		lp->lwp_ss_sp = lp->lwp_ss_size = 0;
 	/* The handler starts with a clean FPU, as on Linux. */
 	fl = intr_disable();
 	fxrstor(fpu_initial);
@@ -652,7 +669,6 @@ cpu_sigreturn(struct lwp *lp, void *frame, uint64_t *mask)
 	uint32_t mxcsr_mask;
 	uint64_t fl;
 
-	(void)lp;
 	/* The handler's "ret" popped pretcode. */
 	if (copyin((void *)(tf->tf_rsp - 8), &f, sizeof(f)) != 0)
 		return EFAULT;
@@ -690,6 +706,14 @@ cpu_sigreturn(struct lwp *lp, void *frame, uint64_t *mask)
 		fl = intr_disable();
 		fxrstor(fpu);
 		intr_restore(fl);
+	}
+	/* The alternate stack as the frame saved it (SS_AUTODISARM). */
+	if (f.uc.ss_flags & SS_DISABLE) {
+		lp->lwp_ss_sp = lp->lwp_ss_size = 0;
+	} else if (f.uc.ss_size >= MINSIGSTKSZ) {
+		lp->lwp_ss_sp = f.uc.ss_sp;
+		lp->lwp_ss_size = f.uc.ss_size;
+		lp->lwp_ss_flags = (uint32_t)f.uc.ss_flags & SS_AUTODISARM;
 	}
 	*mask = f.uc.uc_sigmask;
 	return 0;
