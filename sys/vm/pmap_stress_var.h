@@ -1,7 +1,8 @@
 /*
- * pmap_stress_var.h - what the shootdown stress suite's two files share:
+ * pmap_stress_var.h - what the shootdown stress suite's files share:
  * pmap_stress.c (the framework: slots, owner operations, the judging of
- * reads, workers and the driver) and pmap_stress_scen.c (the scenarios).
+ * reads, workers and the driver), pmap_stress_scen.c (the scenarios and
+ * their table) and pmap_stress_paths.c (the path scenarios).
  * Private to them; the rest of the kernel uses <vm/pmap_stress.h>.
  *
  * Invariant the scenarios must keep (pmap_stress.c argues why it makes
@@ -112,6 +113,18 @@ struct scenario {
 	void (*sc_step)(struct stress_run *r);     /* main: one op, or NULL */
 	void (*sc_teardown)(struct stress_run *r); /* workers have stopped */
 };
+
+/* The path scenarios (pmap_stress_paths.c). */
+void bigrange_setup(struct stress_run *r);
+void bigrange_step(struct stress_run *r);
+void bigrange_teardown(struct stress_run *r);
+void large_setup(struct stress_run *r);
+void large_step(struct stress_run *r);
+void large_teardown(struct stress_run *r);
+void reap_setup(struct stress_run *r);
+void reap_teardown(struct stress_run *r);
+void fanin_setup(struct stress_run *r);
+void fanin_teardown(struct stress_run *r);
 
 /* The scenarios, in the order they run (pmap_stress_scen.c). */
 extern const struct scenario stress_scenarios[];
