@@ -581,6 +581,64 @@ pmapmp_ptpages_freed_after_wait(struct ktest *t)
 	frame_free(f);
 }
 
+/*
+ * A table that empties while a walker holds it is reaped by the walker's
+ * release, in a batch that changed no leaf of its span: then only the
+ * reap's own invalidation of an address in the span drops the cached
+ * upper-level entries that point at the table (SDM 4.10.3: INVLPG drops
+ * paging-structure-cache entries; an unlinked table may otherwise be
+ * walked until one).  The parker on CPU 1 runs on the pmap throughout,
+ * so with the TLB sanitizer its CPU may cache those entries, and the
+ * tables' free is checked against them; the batch is also checked
+ * directly, because TCG keeps no paging-structure cache to go stale
+ * (pmap.bug=pt_noinval fails both).
+ */
+static void
+pmapmp_reap_by_holder(struct ktest *t)
+{
+	struct pmap_inval_batch b;
+	struct pmap_walk w;
+	struct pmap *pm = pmap_create();
+	vm_offset_t va = UVA_BASE + 6 * NBPDP + 5 * NBPDR + 7 * PAGE_SIZE;
+	vm_offset_t span = rounddown2(va, NBPDR);
+	vm_paddr_t f = frame_alloc(11), tables[3];
+	bool covered = false;
+	int i, k = nparkers();
+
+	KT_ASSERT(t, pm != NULL);
+	KT_ASSERT_EQ(t, pmap_enter(pm, va, f, RW, 0), 0);
+	pmap_kwalk(pm->pm_pml4_pa, va, &w);
+	KT_ASSERT_EQ(t, w.pw_levels, 4);
+	for (i = 0; i < 3; i++)
+		tables[i] = w.pw_entry[i] & PG_FRAME;
+	if (k >= 1)
+		KT_ASSERT(t, parkers_start(&park, pm, 1, 1, va));
+
+	/* The leaf goes while we hold its table: nothing is reaped yet. */
+	KT_ASSERT(t, pmap_test_pt_hold(pm, va));
+	pmap_remove(pm, va, va + PAGE_SIZE);
+	KT_EXPECT_EQ(t, pmap_ptpages(pm), 3);
+
+	/* Our release reaps all three, through a batch of its own. */
+	pmap_inval_batch_init(&b, pm);
+	pmap_test_pt_unhold(pm, va, &b);
+	KT_EXPECT_EQ(t, pmap_ptpages(pm), 0);
+	KT_EXPECT_EQ(t, b.ib_nchanged, 0); /* leaves: none */
+	for (i = 0; i < b.ib_nranges; i++)
+		if (b.ib_sva[i] < span + NBPDR && b.ib_eva[i] > span)
+			covered = true;
+	KT_EXPECT(t, covered || b.ib_all);
+	pmap_inval_batch_flush(&b);
+	pmap_inval_batch_wait(&b);
+	for (i = 0; i < 3; i++)
+		KT_EXPECT_EQ(t, phys_to_vm_page(tables[i])->pg_flags & VPF_FREE,
+		             VPF_FREE);
+	if (k >= 1)
+		parkers_stop(&park);
+	pmap_destroy(pm);
+	frame_free(f);
+}
+
 /* A frame handed to the batch is freed only by the wait. */
 static void
 pmapmp_defer_free_frame(struct ktest *t)
@@ -957,6 +1015,7 @@ KTEST_SUITE(pmapmp, "pmapmp", NULL, NULL, KTEST_CASE(pmapmp_extract),
             KTEST_CASE(pmapmp_protect_faults_everywhere),
             KTEST_CASE(pmapmp_concurrent_initiators_coalesce),
             KTEST_CASE(pmapmp_ptpages_freed_after_wait),
+            KTEST_CASE(pmapmp_reap_by_holder),
             KTEST_CASE(pmapmp_defer_free_frame),
             KTEST_CASE(pmapmp_qenter_qremove),
             KTEST_CASE(pmapmp_protect_keeps_dirty_bits),

@@ -47,6 +47,10 @@
 #include <sys/systm.h>
 #include <vm/vm_page.h>
 
+#ifdef KTEST
+#include "pmap_test_var.h"
+#endif
+
 #define LK_NOMEM (-1) /* upt_lookup: out of memory */
 #define LK_LARGE (-2) /* upt_lookup: a 2 MiB mapping is in the way */
 
@@ -629,3 +633,33 @@ pmap_activate(struct pmap *next)
 		cpumask_atomic_clear(&prev->pm_active, me);
 	}
 }
+
+#ifdef KTEST
+/*
+ * Tests only (pmap_mp_test.c): take and drop the hold a walker keeps on
+ * the page table covering va.  A test empties a table while it holds it
+ * and watches its own release reap the table in a batch that changed no
+ * leaf -- the interleaving the reap stress scenario reaches only when a
+ * race goes its way.
+ */
+bool
+pmap_test_pt_hold(struct pmap *pm, vm_offset_t va)
+{
+	int why;
+
+	return pt_hold(pm, va, 1, false, &why) != NULL;
+}
+
+void
+pmap_test_pt_unhold(struct pmap *pm, vm_offset_t va, struct pmap_inval_batch *b)
+{
+	pt_entry_t *pt;
+	int why;
+
+	spin_lock(&pm->pm_ptlock);
+	pt = upt_lookup_locked(pm, va, 1, false, &why);
+	spin_unlock(&pm->pm_ptlock);
+	KASSERT(pt != NULL, "pmap_test_pt_unhold: no table held there");
+	pt_unhold(pm, va, 1, pt, b);
+}
+#endif /* KTEST */
