@@ -12,6 +12,11 @@
  * counts the locks it holds (gd_spinlocks) and the scheduler never
  * preempts a thread while that count is nonzero, so a preempting thread
  * cannot spin forever on a lock its own CPU holds.
+ *
+ * No wait is silent: a waiter that finds the lock held goes to
+ * spin_lock_contested() (sys/kern/kern_spinlock.c), which panics after
+ * SPIN_PANIC_NS naming the lock, its last owner and the waiter; panic()
+ * then prints every CPU's backtrace, the stuck owner's included.
  */
 #ifndef _SYS_SPINLOCK_H_
 #define _SYS_SPINLOCK_H_
@@ -22,19 +27,25 @@
 /* Count held locks per CPU: a holder must never be preempted. */
 #define SPIN_HELD_ADJ(n)                                                       \
 	__atomic_add_fetch(&mycpu->gd_spinlocks, (n), __ATOMIC_RELAXED)
+#define SPIN_OWNER_ID() (mycpu->gd_cpuid)
 #else
 #define SPIN_HELD_ADJ(n) ((void)0)
+#define SPIN_OWNER_ID()  0
 #endif
 
 struct spinlock {
 	volatile uint32_t sl_lock; /* 0 free, 1 held */
+	volatile int sl_owner;     /* cpuid of the last owner (diagnostics) */
 	const char *sl_name;       /* for diagnostics */
 };
 
 #define SPINLOCK_INITIALIZER(name)                                             \
 	{                                                                      \
-		0, name                                                        \
+		0, -1, name                                                    \
 	}
+
+/* A wait this long means the owner is stuck: panic with the evidence. */
+#define SPIN_PANIC_NS (10ull * 1000 * 1000 * 1000)
 
 static inline bool
 spin_trylock(struct spinlock *sl)
@@ -42,16 +53,29 @@ spin_trylock(struct spinlock *sl)
 	if (__atomic_exchange_n(&sl->sl_lock, 1, __ATOMIC_ACQUIRE) != 0)
 		return false;
 	SPIN_HELD_ADJ(1);
+	sl->sl_owner = SPIN_OWNER_ID();
 	return true;
 }
 
+#ifndef KERNEL_HOST
+/* The wait when the lock was held: bounded by SPIN_PANIC_NS. */
+void spin_lock_contested(struct spinlock *sl);
+#else
 static inline void
-spin_lock(struct spinlock *sl)
+spin_lock_contested(struct spinlock *sl)
 {
 	while (!spin_trylock(sl)) {
 		while (__atomic_load_n(&sl->sl_lock, __ATOMIC_RELAXED) != 0)
 			__builtin_ia32_pause();
 	}
+}
+#endif
+
+static inline void
+spin_lock(struct spinlock *sl)
+{
+	if (__builtin_expect(!spin_trylock(sl), 0))
+		spin_lock_contested(sl);
 }
 
 static inline void
