@@ -13,9 +13,15 @@
  * a plain load loop (no bus-locked traffic) while the lock is held.
  * Before the TSC is calibrated nanouptime() reads 0 and the wait is not
  * bounded; only the boot CPU runs then.
+ *
+ * spin.bug_count_late=1 (options KTEST) injects the mistake the ordering
+ * in <sys/spinlock.h> exists to avoid: the lock is counted only after it
+ * is taken, with the gap widened to 20 us so the spinlock suite
+ * (kern_spinlock_test.c) sees a preempted holder within a second.
  */
 #include <sys/spinlock.h>
 
+#include <sys/bootopt.h>
 #include <sys/clock.h>
 #include <sys/cpu.h>
 #include <sys/globaldata.h>
@@ -50,3 +56,21 @@ spin_lock_contested(struct spinlock *sl)
 		}
 	}
 }
+
+#ifdef KTEST
+BOOTOPT_BOOL(spin_bug_count_late, "spin.bug_count_late", false,
+             "mutant: count a spin lock as held only after taking it (a "
+             "holder can be preempted); the spinlock suite must fail");
+
+bool
+spin_trylock_count_late(struct spinlock *sl)
+{
+	if (__atomic_exchange_n(&sl->sl_lock, 1, __ATOMIC_ACQUIRE) != 0)
+		return false;
+	delay_us(20); /* held, not yet counted: preemptible */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	SPIN_HELD_ADJ(1);
+	sl->sl_owner = SPIN_OWNER_ID();
+	return true;
+}
+#endif /* KTEST */

@@ -93,6 +93,11 @@ CHECKS = [
      "counterexample"),
     # pmap.inval=sync: two initiators waiting on each other (section 11
     # "Delivery variants"); without the poll they deadlock.
+    ("spin_preempt", "spin_preempt.pml", [], "verified"),
+    ("spin_preempt/COUNT_LATE", "spin_preempt.pml", ["MUTANT_COUNT_LATE"],
+     "counterexample"),
+    ("spin_preempt/UNCOUNT_EARLY", "spin_preempt.pml",
+     ["MUTANT_UNCOUNT_EARLY"], "counterexample"),
     ("sync_wait", "sync_wait.pml", [], "verified"),
     ("sync_wait/NO_POLL", "sync_wait.pml", ["MUTANT_NO_POLL"],
      "counterexample"),
