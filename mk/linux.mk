@@ -15,6 +15,11 @@
 #                         running tlbstress (3 s) and one tlbbench point,
 #                         and one --selftest boot that must fail
 #   make stress-vs-linux  tlbstress on both kernels (STRESS_SECS)
+#   make stress-mutants   tlbstress on our kernel under each user-pmap
+#                         pmap.bug= row: each must fail by tlbstress's own
+#                         checks (what TCG lets a program see)
+#   make stress-mutants-tlbsan  the same on conf/TLBSAN with tlbsan=1:
+#                         tlbstress drives, the sanitizer judges too
 #
 # The programs: test/user/tlbstress.c (the user-mode shootdown stress
 # suite), test/user/tlbbench.c (the benchmarks); test/linux/init.c is
@@ -38,7 +43,8 @@ $(LINUX_INIT): test/linux/init.c
 	@echo "  MUSLCC  $<"
 	@musl-gcc $(USER_CFLAGS) -o $@ $<
 
-.PHONY: linux-progs bench-linux bench-vs-linux test-linux stress-vs-linux
+.PHONY: linux-progs bench-linux bench-vs-linux test-linux stress-vs-linux \
+	stress-mutants stress-mutants-tlbsan
 linux-progs: $(LINUX_PROGS) $(LINUX_INIT)
 
 VS_RUNNER = /usr/bin/python3 tools/bench-vs-linux.py --smp "$(VS_SMP)" \
@@ -61,3 +67,11 @@ stress-vs-linux: all linux-progs
 test-linux: linux-progs
 	@tools/deps.sh linux qemu
 	@/usr/bin/python3 tools/bench-vs-linux.py smoke
+
+stress-mutants: all linux-progs
+	@tools/deps.sh qemu
+	@/usr/bin/python3 tools/bench-vs-linux.py mutants --elf $(ELF)
+
+stress-mutants-tlbsan: configs linux-progs
+	@tools/deps.sh qemu
+	@/usr/bin/python3 tools/bench-vs-linux.py mutants --tlbsan
