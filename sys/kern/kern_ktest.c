@@ -84,7 +84,7 @@ int
 ktest_run_selected(void)
 {
 	const struct ktest_suite *s;
-	int nsuites = 0, suite_no = 0;
+	int nsuites = 0, suite_no = 0, pass;
 	int passed = 0, failed = 0, skipped = 0;
 
 	rng_seed = test_seed;
@@ -99,39 +99,44 @@ ktest_run_selected(void)
 	kprintf("KTAP version 1\n");
 	kprintf("# test.seed=%lu\n", rng_seed);
 	kprintf("1..%d\n", nsuites);
-	for (s = __start_set_ktest; s < __stop_set_ktest; s++) {
-		int i, sfailed = 0;
+	/* Two passes: the ks_last suites (user programs) after the rest. */
+	for (pass = 0; pass < 2; pass++)
+		for (s = __start_set_ktest; s < __stop_set_ktest; s++) {
+			int i, sfailed = 0;
 
-		if (!suite_selected(s))
-			continue;
-		suite_no++;
-		kprintf("  KTAP version 1\n");
-		kprintf("  # Subtest: %s\n", s->ks_name);
-		kprintf("  1..%d\n", s->ks_ncases);
-		for (i = 0; i < s->ks_ncases; i++) {
-			struct ktest t = {.kt_case = s->ks_cases[i].kc_name};
+			if (!suite_selected(s) || s->ks_last != (pass == 1))
+				continue;
+			suite_no++;
+			kprintf("  KTAP version 1\n");
+			kprintf("  # Subtest: %s\n", s->ks_name);
+			kprintf("  1..%d\n", s->ks_ncases);
+			for (i = 0; i < s->ks_ncases; i++) {
+				struct ktest t = {.kt_case =
+				                      s->ks_cases[i].kc_name};
 
-			if (s->ks_setup != NULL)
-				s->ks_setup();
-			s->ks_cases[i].kc_fn(&t);
-			if (s->ks_teardown != NULL)
-				s->ks_teardown();
-			if (t.kt_failures != 0) {
-				kprintf("  not ok %d %s\n", i + 1, t.kt_case);
-				failed++;
-				sfailed++;
-			} else if (t.kt_skipped) {
-				kprintf("  ok %d %s # SKIP %s\n", i + 1,
-				        t.kt_case, t.kt_skip_reason);
-				skipped++;
-			} else {
-				kprintf("  ok %d %s\n", i + 1, t.kt_case);
-				passed++;
+				if (s->ks_setup != NULL)
+					s->ks_setup();
+				s->ks_cases[i].kc_fn(&t);
+				if (s->ks_teardown != NULL)
+					s->ks_teardown();
+				if (t.kt_failures != 0) {
+					kprintf("  not ok %d %s\n", i + 1,
+					        t.kt_case);
+					failed++;
+					sfailed++;
+				} else if (t.kt_skipped) {
+					kprintf("  ok %d %s # SKIP %s\n", i + 1,
+					        t.kt_case, t.kt_skip_reason);
+					skipped++;
+				} else {
+					kprintf("  ok %d %s\n", i + 1,
+					        t.kt_case);
+					passed++;
+				}
 			}
+			kprintf("%sok %d %s\n", sfailed ? "not " : "", suite_no,
+			        s->ks_name);
 		}
-		kprintf("%sok %d %s\n", sfailed ? "not " : "", suite_no,
-		        s->ks_name);
-	}
 	if (skipped != 0)
 		kprintf("%d passed, %d failed, %d skipped\n", passed, failed,
 		        skipped);

@@ -2,7 +2,8 @@
  * kern_userboot_test.c - the ktest suite "user": run the programs of the
  * run= boot option (kern_userboot.c) as one case, which fails unless
  * every program exited 0 and nothing leaked.  Selected by run= itself
- * (test=all alone does not start user programs).
+ * (test=all alone does not start user programs), and run after every
+ * other selected suite.
  */
 #include <sys/proc.h>
 
@@ -15,5 +16,5 @@ user_run_programs(struct ktest *t)
 	KT_EXPECT_EQ(t, userboot_run(), 0);
 }
 
-KTEST_SUITE_OPT(user, "user", &run_list, NULL, NULL,
-                KTEST_CASE(user_run_programs));
+KTEST_SUITE_OPT_LAST(user, "user", &run_list, NULL, NULL,
+                     KTEST_CASE(user_run_programs));

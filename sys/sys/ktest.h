@@ -36,6 +36,7 @@ struct ktest_suite {
 	const struct ktest_case *ks_cases; /* the cases */
 	int ks_ncases;                     /* how many */
 	const char *const *ks_option; /* its own option's variable, or NULL */
+	bool ks_last; /* runs after every other suite (the user programs) */
 };
 
 #define KTEST_CASE(fn)                                                         \
@@ -53,6 +54,14 @@ struct ktest_suite {
  * it; test=NAME still does.  Its cases decide what the option asks for.
  */
 #define KTEST_SUITE_OPT(ident, name, option, setup, teardown, ...)             \
+	KTEST_SUITE_(ident, name, option, false, setup, teardown, __VA_ARGS__)
+/*
+ * The same, run after every other selected suite: the user programs of
+ * run= (make run's tlbstress) come after the in-kernel suites.
+ */
+#define KTEST_SUITE_OPT_LAST(ident, name, option, setup, teardown, ...)        \
+	KTEST_SUITE_(ident, name, option, true, setup, teardown, __VA_ARGS__)
+#define KTEST_SUITE_(ident, name, option, last, setup, teardown, ...)          \
 	static const struct ktest_case ident##_cases[] = {__VA_ARGS__};        \
 	static const struct ktest_suite ident##_suite                          \
 	    __attribute__((section("set_ktest"), used, aligned(8))) = {        \
@@ -61,7 +70,8 @@ struct ktest_suite {
 	        teardown,                                                      \
 	        ident##_cases,                                                 \
 	        (int)(sizeof(ident##_cases) / sizeof(ident##_cases[0])),       \
-	        option}
+	        option,                                                        \
+	        last}
 
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
                 ...) __printflike(4, 5);
