@@ -2,7 +2,7 @@
 # docs/PERFORMANCE.md for the workloads and the numbers.
 #
 #   make bench          bench=all at -smp $(BENCH_SMP) (default 2 8), and
-#                       the user-mode benchmarks (ut_bench):
+#                       the user-mode costs (tlbbench):
 #                       build/bench/results.json, the serial logs, a table
 #                       (-smp 8 is what the shootdown benchmarks' k = 7
 #                       needs)
@@ -60,13 +60,18 @@ PLOT_DIR        ?= docs/img
 # One place that knows how test/bench.sh is called; $(1) is the output
 # directory, $(2) the -smp list, $(3) the run count, $(4) the bench= list,
 # $(5) more kernel options (after BENCH_ARGS).  Every boot also runs the
-# user-mode benchmarks (test/user/ut_bench.c: null system call,
-# demand-zero fault, thread create+join, futex round trip) as a process,
-# whose BENCH lines land in the same results.json.
+# user-mode costs of test/user/tlbbench.c (the program make
+# bench-vs-linux runs on both kernels: null system call, demand-zero
+# fault, thread create+join, futex round trip; $(3) runs of
+# BENCH_USER_MS ms each) as a process, whose BENCH lines ("mode":"user")
+# land in the same results.json.
+BENCH_USER_MS   ?= 100
+BENCH_USER_LIST := null_syscall+demand_zero_fault+thread_create_join+futex_round_trip
 bench_run = BENCH_OUT=$(1) BENCH_SMP="$(2)" BENCH_RUNS=$(3) \
 	BENCH_LIST="$(4)" \
-	BENCH_ARGS="$(strip $(BENCH_ARGS) $(5) run=ut_bench:$(3))" \
-	QEMU_MODULES=$(CURDIR)/build/user/ut_bench \
+	BENCH_ARGS="$(strip $(BENCH_ARGS) $(5) \
+	    run=tlbbench:$(3):$(BENCH_USER_MS):$(BENCH_USER_LIST))" \
+	QEMU_MODULES=$(CURDIR)/build/user/tlbbench \
 	BENCH_MODE=$(BENCH_MODE) BENCH_ELF=$(ELF) test/bench.sh
 
 # The boots need QEMU, the parsing python3.

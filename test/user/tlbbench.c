@@ -27,7 +27,9 @@
  *
  * RUNS (default 5, at most 31): measured runs per point after one
  * discarded warm-up run; MS (default 100): the length of one run; LIST:
- * comma-separated benchmark names (default all).  Each point is one
+ * benchmark names separated by commas or '+' (default all; '+' where the
+ * list sits inside a comma-separated boot option, as make bench's
+ * run=tlbbench:...:null_syscall+demand_zero_fault does).  Each point is one
  * "BENCH {...}" line (name cpus k pages mode unit median min max runs,
  * plus "kernel": uname's sysname and release), the format
  * tools/bench-report.py reads.  Exit status 0, or 1 if a check failed
@@ -102,10 +104,11 @@ wanted(const char *name)
 	if (p == NULL || strcmp(p, "all") == 0)
 		return 1;
 	while (p != NULL && *p) {
-		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+		if (strncmp(p, name, n) == 0 &&
+		    (p[n] == ',' || p[n] == '+' || p[n] == '\0'))
 			return 1;
-		p = strchr(p, ',');
-		if (p != NULL)
+		p += strcspn(p, ",+");
+		if (*p != '\0')
 			p++;
 	}
 	return 0;
