@@ -34,6 +34,26 @@
 98:
 	.endm
 
+/* Arm gd_onfault with the recovery label, then open user access. */
+	.macro	USER_BEGIN recover
+	leaq	\recover(%rip), %rax
+	movq	%rax, %gs:GD_ONFAULT
+	SMAP_STAC
+	.endm
+
+/* Close user access, then disarm gd_onfault. */
+	.macro	USER_END
+	SMAP_CLAC
+	movq	$0, %gs:GD_ONFAULT
+	.endm
+
+/* A recovery label's body: close, disarm, return EFAULT. */
+	.macro	USER_EFAULT
+	USER_END
+	movl	$EFAULT_ASM, %eax
+	ret
+	.endm
+
 	.text
 	.globl	support_user_start
 support_user_start:
@@ -41,19 +61,13 @@ support_user_start:
 	.globl	cpu_copy_user
 	.type	cpu_copy_user, @function
 cpu_copy_user:
-	leaq	1f(%rip), %rax
-	movq	%rax, %gs:GD_ONFAULT
-	SMAP_STAC
+	USER_BEGIN 1f
 	movq	%rdx, %rcx
 	rep movsb
-	SMAP_CLAC
-	movq	$0, %gs:GD_ONFAULT
+	USER_END
 	xorl	%eax, %eax
 	ret
-1:	SMAP_CLAC
-	movq	$0, %gs:GD_ONFAULT
-	movl	$EFAULT_ASM, %eax
-	ret
+1:	USER_EFAULT
 	.size	cpu_copy_user, . - cpu_copy_user
 
 /*
@@ -65,9 +79,7 @@ cpu_copy_user:
 	.globl	cpu_copy_user_str
 	.type	cpu_copy_user_str, @function
 cpu_copy_user_str:
-	leaq	3f(%rip), %rax
-	movq	%rax, %gs:GD_ONFAULT
-	SMAP_STAC
+	USER_BEGIN 3f
 	xorl	%r8d, %r8d
 1:	cmpq	%rdx, %r8
 	je	2f
@@ -76,20 +88,15 @@ cpu_copy_user_str:
 	incq	%r8
 	testb	%al, %al
 	jnz	1b
-	SMAP_CLAC
-	movq	$0, %gs:GD_ONFAULT
+	USER_END
 	movq	%r8, (%rcx)
 	xorl	%eax, %eax
 	ret
-2:	SMAP_CLAC
-	movq	$0, %gs:GD_ONFAULT
+2:	USER_END
 	movq	%r8, (%rcx)
 	movl	$ENAMETOOLONG_ASM, %eax
 	ret
-3:	SMAP_CLAC
-	movq	$0, %gs:GD_ONFAULT
-	movl	$EFAULT_ASM, %eax
-	ret
+3:	USER_EFAULT
 	.size	cpu_copy_user_str, . - cpu_copy_user_str
 
 /*
@@ -100,20 +107,14 @@ cpu_copy_user_str:
 	.globl	cpu_user_cmpxchg32
 	.type	cpu_user_cmpxchg32, @function
 cpu_user_cmpxchg32:
-	leaq	1f(%rip), %rax
-	movq	%rax, %gs:GD_ONFAULT
-	SMAP_STAC
+	USER_BEGIN 1f
 	movl	%esi, %eax
 	lock cmpxchgl %edx, (%rdi)
-	SMAP_CLAC
-	movq	$0, %gs:GD_ONFAULT
+	USER_END
 	movl	%eax, (%rcx)
 	xorl	%eax, %eax
 	ret
-1:	SMAP_CLAC
-	movq	$0, %gs:GD_ONFAULT
-	movl	$EFAULT_ASM, %eax
-	ret
+1:	USER_EFAULT
 	.size	cpu_user_cmpxchg32, . - cpu_user_cmpxchg32
 
 /* trap.c retries demand-paging faults only in the code above this label. */
