@@ -63,6 +63,10 @@ support_user_start:
 cpu_copy_user:
 	USER_BEGIN 1f
 	movq	%rdx, %rcx
+	shrq	$3, %rcx		/* 8 bytes at a time: see support.c */
+	rep movsq
+	movq	%rdx, %rcx
+	andq	$7, %rcx		/* then the last len % 8 bytes */
 	rep movsb
 	USER_END
 	xorl	%eax, %eax
