@@ -9,8 +9,10 @@
  * grants no more than that entry's protection.  It holds because the
  * only code that creates or widens a user PTE is vm_fault() (and the ELF
  * loader before the first thread runs), which checks the entry under the
- * same lock, and every operation that removes or reduces an entry
- * removes or reduces the PTEs in the same critical section.  So a fault
+ * same lock, and mprotect(), which widens the PTEs to exactly the
+ * entry's new protection in the same critical section that sets it;
+ * every operation that removes or reduces an entry removes or reduces
+ * the PTEs in the same critical section.  So a fault
  * and an munmap of the same range on two CPUs are serialized: either the
  * fault finds the entry and maps the page before the munmap removes both,
  * or it finds no entry and reports SEGV_MAPERR; a page can never be left
@@ -118,8 +120,11 @@ locked:
 		goto out; /* spurious: a stale TLB entry, dropped by the #PF */
 	if (cur >= 0) {
 		/*
-		 * Present but narrower than the entry allows (mapped before
-		 * mprotect widened it): replace the PTE.  Not with pmap_enter
+		 * Present but narrower than the entry allows.  mprotect
+		 * widens present PTEs in place, so only a PTE entered
+		 * narrower than its entry gets here (vm.fault_nolock's
+		 * injected race can do that); without this the access would
+		 * fault forever.  Replace the PTE.  Not with pmap_enter
 		 * over the old PTE, which would wait for a shootdown under
 		 * p_vmlock (pmap_inval.c forbids waiting with a spin lock
 		 * held): remove it on a batch (the frame is kept), enter the
@@ -318,7 +323,11 @@ vm_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint64_t prot)
 		error = ENOMEM;
 	} else {
 		error = vm_map_protect(&p->p_map, addr, end, (int)prot);
-		/* Reduce what is mapped; widening happens on fault. */
+		/*
+		 * Change what is mapped in place: a narrowing is queued on
+		 * the batch, a widening needs no shootdown (pmap_user.c,
+		 * protect_leaf).
+		 */
 		if (error == 0)
 			pmap_protect_batch(p->p_pmap, addr, end, (int)prot, &b);
 	}

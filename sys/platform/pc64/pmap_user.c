@@ -482,6 +482,7 @@ protect_leaf(struct pmap *pm, pt_entry_t *ep, pt_entry_t *t, vm_offset_t va,
              bool large, int prot, struct pmap_inval_batch *b)
 {
 	pt_entry_t old = __atomic_load_n(ep, __ATOMIC_SEQ_CST), new;
+	bool lost_write, lost_exec;
 
 	(void)t;
 	/* cmpxchg: fails and retries if a page walk set A or D meanwhile. */
@@ -491,13 +492,29 @@ protect_leaf(struct pmap *pm, pt_entry_t *ep, pt_entry_t *t, vm_offset_t va,
 		new = old;
 		if ((prot & VM_PROT_WRITE) == 0)
 			new &= ~PG_RW;
+		else
+			new |= PG_RW;
 		if ((prot & VM_PROT_EXECUTE) == 0)
 			new |= pg_nx;
+		else
+			new &= ~pg_nx;
 		if (new == old)
 			return;
 	} while (!__atomic_compare_exchange_n(
 	    ep, &old, new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 	pmap_san_change(pm, va, large ? TLBSAN_PD : TLBSAN_PT, old, new, b);
+	/*
+	 * Only a narrowing needs a shootdown.  A pure widening (write or
+	 * execute granted) leaves other CPUs at worst with the old, weaker
+	 * translation, which the SDM lets them keep (4.10.4.3): an access
+	 * it forbids raises a page fault, the fault drops that TLB entry,
+	 * and vm_fault() finds the PTE already allows it (its "spurious"
+	 * case) and returns, so the access is retried on the new PTE.
+	 */
+	lost_write = (old & PG_RW) != 0 && (new &PG_RW) == 0;
+	lost_exec = (new &pg_nx) != 0 && (old & pg_nx) == 0;
+	if (!lost_write && !lost_exec)
+		return;
 	record_old(b, old);
 	if (!PMAP_BUG(PROTECT_NOINVAL))
 		pmap_inval_add(b, va, va + PAGE_SIZE);
