@@ -414,6 +414,14 @@ syscall_dispatch(struct lwp *lp, void *frame, uint64_t nr, const uint64_t a[6])
 		return sys_writev((int64_t)a[0], a[1], (int64_t)a[2]);
 	case 24: /* sched_yield */
 		lwkt_yield();
+		/*
+		 * A yield that found nothing else to run is a spin-wait step
+		 * (a thread polling for another CPU's work): say so.  Under
+		 * QEMU's round-robin -icount scheduler PAUSE also ends this
+		 * vCPU's slice, which is what lets the other vCPUs run
+		 * (docs/PERFORMANCE.md, section 8, "-icount").
+		 */
+		cpu_pause_hint();
 		return 0;
 	case 28: /* madvise */
 		return vm_madvise(p, a[0], a[1], a[2]);
