@@ -244,12 +244,11 @@ def ratio_table(rows):
 
 
 def goals(ratios):
-    if not ratios:
-        return
+    runs = sorted({(s, mc, v) for (s, mc, v, *_r) in ratios if s == 2})
+    if not runs:
+        return  # the goals are stated at -smp 2 only
     print("# goals at -smp 2 (median ratio over the pairs; issue 13)")
-    for smp, mach, var in sorted({(s, mc, v) for (s, mc, v, *_r) in ratios}):
-        if smp != 2:
-            continue
+    for smp, mach, var in runs:
         for name, k, what, bound, kind in GOALS:
             r = ratios.get((smp, mach, var, name, k, what))
             if r is None:
