@@ -159,6 +159,15 @@ boot user-tlbsan   --smp 4 --elf "$top/build/TLBSAN/kernel.elf" --modules "$utes
 boot user-debug    --smp 8 --elf "$top/build/DEBUG/kernel.elf" \
                    --modules "$utests $u/ut_vmrace $u/ut_fuzz" \
                    --cmdline "test=usermode run=ut_syscalls,ut_signals,ut_threads:3000,ut_exit,ut_vmrace:2,ut_fuzz:2"
+# -icount (QEMU 7.2's round-robin slices): tlbbench's main thread polls
+# with sched_yield on CPU 0 while its spinner starts on CPU 1, and only
+# the PAUSE in sched_yield (kern_syscall.c) ends CPU 0's slice so that
+# CPU 1 runs at all; without it (sched.yield_nopause=1) the run hangs.
+boot user-icount-yield --smp 2 --icount --modules "$u/tlbbench" \
+                   --cmdline "test=none run=tlbbench:1:10:shootdown_1page"
+boot user-icount-nopause --smp 2 --icount --modules "$u/tlbbench" \
+                   --cmdline "test=none run=tlbbench:1:10:shootdown_1page sched.yield_nopause=1 user.timeout=5" \
+                   --expect fail --expect-line "user: pid [0-9]+ \(tlbbench\) still running after 5 s"
 # A kernel without options KTEST runs user programs too (mi_main).
 boot user-minimal  --smp 2 --elf "$top/build/MINIMAL/kernel.elf" \
                    --modules "$u/ut_syscalls" --cmdline "run=ut_syscalls"

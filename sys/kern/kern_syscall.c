@@ -12,6 +12,7 @@
 #include <sys/proc.h>
 
 #include <machine/vmparam.h>
+#include <sys/bootopt.h>
 #include <sys/clock.h>
 #include <sys/cons.h>
 #include <sys/cpu.h>
@@ -54,6 +55,10 @@
 #define BOOT_EPOCH_NS (1767225600ull * NS_PER_S) /* 2026-01-01 00:00 UTC */
 
 static uint64_t warned[NSYSCALLS / 64 + 1]; /* ENOSYS reported once */
+
+static BOOTOPT_BOOL(yield_nopause, "sched.yield_nopause", false,
+                    "debug: sched_yield without its PAUSE (under -icount the "
+                    "boot row user-icount-yield must hang)");
 
 /* The interrupt is the point: the thread there passes userret(). */
 static void
@@ -419,9 +424,11 @@ syscall_dispatch(struct lwp *lp, void *frame, uint64_t nr, const uint64_t a[6])
 		 * (a thread polling for another CPU's work): say so.  Under
 		 * QEMU's round-robin -icount scheduler PAUSE also ends this
 		 * vCPU's slice, which is what lets the other vCPUs run
-		 * (docs/PERFORMANCE.md, section 8, "-icount").
+		 * (docs/PERFORMANCE.md, section 8, "-icount"; the boot row
+		 * user-icount-yield, and with yield_nopause it must hang).
 		 */
-		cpu_pause_hint();
+		if (!yield_nopause)
+			cpu_pause_hint();
 		return 0;
 	case 28: /* madvise */
 		return vm_madvise(p, a[0], a[1], a[2]);
