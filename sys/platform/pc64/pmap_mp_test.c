@@ -431,6 +431,56 @@ pmapmp_protect_faults_everywhere(struct ktest *t)
 	frame_free(f);
 }
 
+/*
+ * RO -> RW in place: pmap_protect_batch() sets the PTE's write bit
+ * itself and queues no shootdown (a CPU that kept the read-only
+ * translation can only take a spurious fault, SDM 4.10.4.3, which the
+ * fault path retries), and a write then works on every CPU.  RW -> RO
+ * again changes one PTE and queues its invalidation.
+ */
+static void
+pmapmp_protect_widens_in_place(struct ktest *t)
+{
+	struct pmap_inval_batch b;
+	int k = nparkers(), cpu;
+	struct pmap *pm;
+	vm_offset_t va = UVA_BASE;
+	vm_paddr_t f;
+
+	pm = pmap_create();
+	KT_ASSERT(t, pm != NULL);
+	f = frame_alloc(7);
+	KT_ASSERT_EQ(t, pmap_enter(pm, va, f, VM_PROT_READ, 0), 0);
+	if (k >= 1) {
+		KT_ASSERT(t, parkers_start(&park, pm, 1, k, 0));
+		/* Each parker now holds the read-only translation. */
+		KT_ASSERT(t, parkers_cmd(&park, CMD_PROBE_R, va));
+	}
+
+	pmap_inval_batch_init(&b, pm);
+	pmap_protect_batch(pm, va, va + PAGE_SIZE, RW, &b);
+	KT_EXPECT_EQ(t, b.ib_nchanged, 0);
+	KT_EXPECT(t, pmap_inval_batch_done(&b)); /* nothing was queued */
+	pmap_inval_batch_wait(&b);
+	KT_EXPECT(t, (pmap_pte_get(pm, va) & PG_RW) != 0);
+	if (k >= 1) {
+		KT_ASSERT(t, parkers_cmd(&park, CMD_PROBE_W, va));
+		CPUMASK_FOREACH(cpu, &park.pk_cpus)
+		KT_EXPECT_EQ(t, park.pk_res[cpu], 0);
+	}
+
+	pmap_inval_batch_init(&b, pm);
+	pmap_protect_batch(pm, va, va + PAGE_SIZE, VM_PROT_READ, &b);
+	KT_EXPECT_EQ(t, b.ib_nchanged, 1);
+	KT_EXPECT(t, !pmap_inval_batch_done(&b)); /* the narrowing is */
+	pmap_inval_batch_wait(&b);
+	KT_EXPECT_EQ(t, pmap_pte_get(pm, va) & PG_RW, 0);
+	if (k >= 1)
+		parkers_stop(&park);
+	pmap_destroy(pm);
+	frame_free(f);
+}
+
 /* Message: hold this CPU's drain (so senders see it draining). */
 static volatile int stall_release;
 static volatile int stall_entered;
@@ -1013,6 +1063,7 @@ KTEST_SUITE(pmapmp, "pmapmp", NULL, NULL, KTEST_CASE(pmapmp_extract),
             KTEST_CASE(pmapmp_enter_2m), KTEST_CASE(pmapmp_exact_targets),
             KTEST_CASE(pmapmp_no_stale_read),
             KTEST_CASE(pmapmp_protect_faults_everywhere),
+            KTEST_CASE(pmapmp_protect_widens_in_place),
             KTEST_CASE(pmapmp_concurrent_initiators_coalesce),
             KTEST_CASE(pmapmp_ptpages_freed_after_wait),
             KTEST_CASE(pmapmp_reap_by_holder),
