@@ -481,7 +481,7 @@ static void
 protect_leaf(struct pmap *pm, pt_entry_t *ep, pt_entry_t *t, vm_offset_t va,
              bool large, int prot, struct pmap_inval_batch *b)
 {
-	pt_entry_t old = __atomic_load_n(ep, __ATOMIC_SEQ_CST), new;
+	pt_entry_t old = __atomic_load_n(ep, __ATOMIC_SEQ_CST), npte;
 	bool lost_write, lost_exec;
 
 	(void)t;
@@ -489,20 +489,20 @@ protect_leaf(struct pmap *pm, pt_entry_t *ep, pt_entry_t *t, vm_offset_t va,
 	do {
 		if ((old & PG_V) == 0)
 			return;
-		new = old;
+		npte = old;
 		if ((prot & VM_PROT_WRITE) == 0)
-			new &= ~PG_RW;
+			npte &= ~PG_RW;
 		else
-			new |= PG_RW;
+			npte |= PG_RW;
 		if ((prot & VM_PROT_EXECUTE) == 0)
-			new |= pg_nx;
+			npte |= pg_nx;
 		else
-			new &= ~pg_nx;
-		if (new == old)
+			npte &= ~pg_nx;
+		if (npte == old)
 			return;
 	} while (!__atomic_compare_exchange_n(
-	    ep, &old, new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
-	pmap_san_change(pm, va, large ? TLBSAN_PD : TLBSAN_PT, old, new, b);
+	    ep, &old, npte, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	pmap_san_change(pm, va, large ? TLBSAN_PD : TLBSAN_PT, old, npte, b);
 	/*
 	 * Only a narrowing needs a shootdown.  A pure widening (write or
 	 * execute granted) leaves other CPUs at worst with the old, weaker
@@ -511,8 +511,8 @@ protect_leaf(struct pmap *pm, pt_entry_t *ep, pt_entry_t *t, vm_offset_t va,
 	 * and vm_fault() finds the PTE already allows it (its "spurious"
 	 * case) and returns, so the access is retried on the new PTE.
 	 */
-	lost_write = (old & PG_RW) != 0 && (new &PG_RW) == 0;
-	lost_exec = (new &pg_nx) != 0 && (old & pg_nx) == 0;
+	lost_write = (old & PG_RW) != 0 && (npte & PG_RW) == 0;
+	lost_exec = (npte & pg_nx) != 0 && (old & pg_nx) == 0;
 	if (!lost_write && !lost_exec)
 		return;
 	record_old(b, old);
