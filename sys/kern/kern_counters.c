@@ -56,4 +56,20 @@ print_counters(void)
 		        c->pc_inval_idle_flush,
 		        c->pc_inval_wait_ns / NS_PER_US);
 	}
+	/*
+	 * Who served the invalidations received (pmap.inval=thread: the
+	 * per-CPU thread or a waiter's poll; sync: the vector; ipiq: the
+	 * queue drain, the rest of inv-recv), and the spin-lock waits: how
+	 * many spin_lock calls found the lock held and how long they spun.
+	 */
+	kprintf("  %4s %9s %9s %9s %11s %12s\n", "cpu", "inv-thrd", "inv-poll",
+	        "inv-vec", "spin-waits", "spin-wait-us");
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		const struct pcpu_counters *c = &globaldata_find(cpu)->gd_cnt;
+
+		kprintf("  %4d %9lu %9lu %9lu %11lu %12lu\n", cpu,
+		        c->pc_inval_thread, c->pc_inval_polled,
+		        c->pc_inval_vector, c->pc_spin_contested,
+		        c->pc_spin_wait_ns / NS_PER_US);
+	}
 }

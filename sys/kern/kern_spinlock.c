@@ -33,6 +33,8 @@ void
 spin_lock_contested(struct spinlock *sl)
 {
 	uint64_t start = nanouptime(), now;
+	uint64_t t0 = start; /* 0 before the clock runs */
+	struct globaldata *gd;
 	unsigned spins = 0;
 
 	while (!spin_trylock(sl)) {
@@ -55,6 +57,11 @@ spin_lock_contested(struct spinlock *sl)
 				    mycpu->gd_spinlocks);
 		}
 	}
+	/* Held now, so no preemption: mycpu is this CPU until the unlock. */
+	gd = mycpu;
+	gd->gd_cnt.pc_spin_contested++;
+	if (t0 != 0)
+		gd->gd_cnt.pc_spin_wait_ns += nanouptime() - t0;
 }
 
 #ifdef KTEST

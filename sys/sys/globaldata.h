@@ -59,6 +59,8 @@ struct pcpu_counters {
 	uint64_t pc_inval_thread;     /* invalidations served by the thread */
 	uint64_t pc_inval_polled;     /* ... served by a waiter's poll */
 	uint64_t pc_inval_vector;     /* ... served by the sync vector */
+	uint64_t pc_spin_contested;   /* spin_lock calls that had to wait */
+	uint64_t pc_spin_wait_ns;     /* ns those calls spent waiting */
 };
 
 struct globaldata {
