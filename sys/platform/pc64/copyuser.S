@@ -16,23 +16,10 @@
  */
 #include "assym.h"
 #include <machine/asmdefs.h>
+#include <machine/smap_asm.h>
 
 #define EFAULT_ASM       14
 #define ENAMETOOLONG_ASM 36
-
-	.macro	SMAP_STAC
-	cmpb	$0, cpu_smap_on(%rip)
-	je	97f
-	stac
-97:
-	.endm
-
-	.macro	SMAP_CLAC
-	cmpb	$0, cpu_smap_on(%rip)
-	je	98f
-	clac
-98:
-	.endm
 
 /* Arm gd_onfault with the recovery label, then open user access. */
 	.macro	USER_BEGIN recover

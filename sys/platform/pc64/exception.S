@@ -34,22 +34,7 @@
  */
 #include "assym.h"
 #include <machine/asmdefs.h>
-
-/* CLAC when SMAP is on (CLAC is #UD on a CPU without it). */
-	.macro	SMAP_CLAC
-	cmpb	$0, cpu_smap_on(%rip)
-	je	98f
-	clac
-98:
-	.endm
-
-/* STAC when SMAP is on: allow supervisor access to user pages. */
-	.macro	SMAP_STAC
-	cmpb	$0, cpu_smap_on(%rip)
-	je	97f
-	stac
-97:
-	.endm
+#include <machine/smap_asm.h>
 
 /* Save / restore the general registers of the trap frame at %rsp. */
 	.macro	SAVE_REGS
