@@ -73,6 +73,27 @@
 	movq	TF_R15(%rsp), %r15
 	.endm
 
+/*
+ * Call trap() on the trap frame at %rsp, then undo the call's stack
+ * set-up; interrupts are off afterwards (trap() may have enabled them
+ * for a user fault).  A fake frame makes backtraces walk through the
+ * interrupted code: [rbp] = interrupted rbp, [rbp+8] = interrupted rip.
+ * %rbx (callee-saved) keeps the unaligned %rsp across the call.
+ */
+	.macro	CALL_TRAP
+	pushq	TF_RIP(%rsp)			/* tf_rip */
+	pushq	%rbp
+	movq	%rsp, %rbp
+	leaq	16(%rsp), %rdi			/* the trapframe */
+	/* Keep the stack 16-byte aligned for the C call. */
+	movq	%rsp, %rbx
+	andq	$-16, %rsp
+	call	trap
+	cli
+	movq	%rbx, %rsp
+	addq	$16, %rsp
+	.endm
+
 /* The CPU pushes an error code for vectors 8, 10-14, 17, 21, 29, 30. */
 	.macro	VECTOR n
 	.balign	16
@@ -114,19 +135,7 @@ alltraps:
 	subq	$TF_TRAPNO, %rsp			/* room for the registers */
 	SAVE_REGS
 	cld
-	/* Fake frame: [rbp] = interrupted rbp, [rbp+8] = interrupted rip. */
-	pushq	TF_RIP(%rsp)			/* tf_rip */
-	pushq	%rbp
-	movq	%rsp, %rbp
-	leaq	16(%rsp), %rdi			/* the trapframe */
-	/* Keep the stack 16-byte aligned for the C call. */
-	movq	%rsp, %rbx
-	andq	$-16, %rsp
-	call	trap
-	/* trap() may have enabled interrupts (a user fault): not from here. */
-	cli
-	movq	%rbx, %rsp
-	addq	$16, %rsp
+	CALL_TRAP
 	RESTORE_REGS
 	addq	$TF_RIP, %rsp			/* registers, trapno, err */
 	/* Back to user mode: swapgs right before iretq. */
@@ -152,16 +161,7 @@ paranoidtraps:
 	swapgs
 	movl	$1, %r12d
 1:	SMAP_CLAC
-	pushq	TF_RIP(%rsp)			/* tf_rip */
-	pushq	%rbp
-	movq	%rsp, %rbp
-	leaq	16(%rsp), %rdi
-	movq	%rsp, %rbx
-	andq	$-16, %rsp
-	call	trap
-	cli
-	movq	%rbx, %rsp
-	addq	$16, %rsp
+	CALL_TRAP
 	testl	%r12d, %r12d
 	jz	2f
 	swapgs
